@@ -1,0 +1,81 @@
+import { check } from '../errors.js';
+import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedShape, GemmArgs } from './types.js';
+
+/**
+ * Argument checks shared by every {@link Kernels} implementation, so that all backends reject the same
+ * inputs with the same `SHAPE_MISMATCH` messages. O(1): lengths and dimensions only, never the data.
+ */
+
+function dim(name: string, value: number, min: number): void {
+  check(Number.isInteger(value) && value >= min, 'SHAPE_MISMATCH', () => `${name} is ${value}; expected an integer ≥ ${min}.`);
+}
+
+function length(name: string, array: Float32Array | undefined, expected: number, shape: string): void {
+  check(array instanceof Float32Array, 'SHAPE_MISMATCH', () => `${name} is not a Float32Array; kernels take float32 arrays ${shape}.`);
+  check(array.length === expected, 'SHAPE_MISMATCH', () =>
+    `${name} has ${array.length} elements; expected ${expected} = ${shape}. Check the shape you pass against the array.`,
+  );
+}
+
+/** Validates {@link GemmArgs}: non-negative dims, `a`, `b`, `c` of exactly the stated sizes, finite alpha/beta. */
+export function checkGemmArgs(args: GemmArgs): void {
+  const { m, n, k } = args;
+  dim('gemm m', m, 0);
+  dim('gemm n', n, 0);
+  dim('gemm k', k, 0);
+  length('gemm a', args.a, m * k, args.transA ? `[k=${k}, m=${m}] (transA)` : `[m=${m}, k=${k}]`);
+  length('gemm b', args.b, k * n, args.transB ? `[n=${n}, k=${k}] (transB)` : `[k=${k}, n=${n}]`);
+  if (args.c !== undefined) length('gemm c', args.c, m * n, `[m=${m}, n=${n}]`);
+  check(Number.isFinite(args.alpha ?? 1), 'SHAPE_MISMATCH', () => `gemm alpha is ${args.alpha}; expected a finite number.`);
+  check(Number.isFinite(args.beta ?? 0), 'SHAPE_MISMATCH', () => `gemm beta is ${args.beta}; expected a finite number.`);
+}
+
+function checkShapeAndWeights(args: Omit<FusedShape, 'tokens'> & Pick<FusedForwardArgs, 'a' | 'b' | 'scale' | 'gamma'>): void {
+  const { n, r, inFeatures: inF, outFeatures: out } = args;
+  dim('n', n, 1);
+  dim('r', r, 1);
+  dim('inFeatures', inF, 1);
+  dim('outFeatures', out, 1);
+  check(args.scaleMode === 'module' || args.scaleMode === 'channel', 'SHAPE_MISMATCH', () =>
+    `scaleMode is ${JSON.stringify(args.scaleMode)}; expected "module" or "channel".`,
+  );
+  length('a (A_cat)', args.a, n * r * inF, `[n·r=${n * r}, in=${inF}]`);
+  length('b (B_cat)', args.b, out * n * r, `[out=${out}, n·r=${n * r}]`);
+  if (args.scaleMode === 'module') length('scale', args.scale, n, `[n=${n}] (module mode)`);
+  else length('scale', args.scale, n * out, `[n=${n}, out=${out}] (channel mode)`);
+  check(Number.isFinite(args.gamma), 'SHAPE_MISMATCH', () => `gamma is ${args.gamma}; expected a finite number (alpha / r).`);
+}
+
+function checkWeight(weight: Float32Array | undefined, inOut: boolean | undefined, inF: number, out: number): void {
+  if (weight !== undefined) length('weight', weight, out * inF, inOut ? `[in=${inF}, out=${out}] (weightInOut)` : `[out=${out}, in=${inF}]`);
+}
+
+/** Validates {@link FusedForwardArgs}. */
+export function checkFusedForwardArgs(args: FusedForwardArgs): void {
+  checkShapeAndWeights(args);
+  const { tokens, inFeatures: inF, outFeatures: out } = args;
+  dim('tokens', tokens, 0);
+  length('x', args.x, tokens * inF, `[tokens=${tokens}, in=${inF}]`);
+  if (args.y !== undefined) length('y', args.y, tokens * out, `[tokens=${tokens}, out=${out}]`);
+  checkWeight(args.weight, args.weightInOut, inF, out);
+  if (args.bias !== undefined) length('bias', args.bias, out, `[out=${out}]`);
+}
+
+/** Validates {@link FusedBackwardArgs}. */
+export function checkFusedBackwardArgs(args: FusedBackwardArgs): void {
+  checkShapeAndWeights(args);
+  const { tokens, inFeatures: inF, outFeatures: out, n, r } = args;
+  dim('tokens', tokens, 0);
+  length('x', args.x, tokens * inF, `[tokens=${tokens}, in=${inF}]`);
+  length('dy', args.dy, tokens * out, `[tokens=${tokens}, out=${out}]`);
+  if (args.z !== undefined) length('z', args.z, tokens * n * r, `[tokens=${tokens}, n·r=${n * r}]`);
+  checkWeight(args.weight, args.weightInOut, inF, out);
+}
+
+/** Validates {@link DeltaWeightArgs}. */
+export function checkDeltaWeightArgs(args: DeltaWeightArgs): void {
+  checkShapeAndWeights(args);
+  const { inFeatures: inF, outFeatures: out } = args;
+  if (args.out !== undefined) length('out', args.out, out * inF, args.inOut ? `[in=${inF}, out=${out}] (inOut)` : `[out=${out}, in=${inF}]`);
+  check(Number.isFinite(args.sign ?? 1), 'SHAPE_MISMATCH', () => `sign is ${args.sign}; expected a finite number (1 to merge, -1 to unmerge).`);
+}

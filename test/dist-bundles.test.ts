@@ -1,0 +1,41 @@
+// The built bundles (ESM and CJS) of every package load and expose their API: what a user's
+// `import` or `require` gets after `npm run build`, not the sources the other tests alias.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const require = createRequire(import.meta.url);
+const packages = ['core', 'wasm-kernels', 'tfjs-plugin', 'transformers-plugin', 'cli'];
+
+describe('built bundles', () => {
+  for (const dir of packages) {
+    const pkg = JSON.parse(readFileSync(`${root}packages/${dir}/package.json`, 'utf8'));
+    const exportsMap = pkg.exports as Record<string, { import: { default: string; types: string }; require: { default: string } }>;
+    for (const [subpath, target] of Object.entries(exportsMap)) {
+      it(`${pkg.name}${subpath.slice(1)}: ESM and CJS builds export the same names, with types`, async () => {
+        const esmPath = `${root}packages/${dir}/${target.import.default}`;
+        const cjsPath = `${root}packages/${dir}/${target.require.default}`;
+        expect(existsSync(esmPath), `${esmPath} is missing: run npm run build`).toBe(true);
+        expect(existsSync(`${root}packages/${dir}/${target.import.types}`)).toBe(true);
+        const esm = await import(pathToFileURL(esmPath).href);
+        const cjs = require(cjsPath);
+        expect(Object.keys(esm).length).toBeGreaterThan(0);
+        expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
+      });
+    }
+  }
+
+  it('@multilora/core works from its ESM bundle', async () => {
+    const core = await import(pathToFileURL(`${root}packages/core/dist/index.js`).href);
+    const config = core.resolveConfig({ n: 2, r: 4 });
+    expect(config).toMatchObject({ n: 2, r: 4, loraAlpha: 4, scaleMode: 'module', init: 'multilora' });
+    expect(() => core.resolveConfig({ n: 0 })).toThrow(core.MultiLoraError);
+  });
+
+  it('@multilora/core has no Node-only import in its browser entry', () => {
+    const bundle = readFileSync(`${root}packages/core/dist/index.js`, 'utf8');
+    expect(bundle).not.toMatch(/from ["']node:|require\(["']node:|from ["']fs["']/);
+  });
+});
