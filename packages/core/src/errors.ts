@@ -26,6 +26,13 @@ export type MultiLoraErrorCode =
   | 'TARGET_NOT_FOUND'
   | 'UNSUPPORTED_LAYER'
   | 'INVALID_STATE'
+  // ONNX graphs (the transformers.js plugin)
+  | 'ONNX_INVALID_MODEL'
+  | 'ONNX_EXTERNAL_DATA'
+  | 'ONNX_MODEL_FILE_NOT_FOUND'
+  | 'ONNX_NODE_NOT_FOUND'
+  | 'ONNX_AMBIGUOUS_NODE'
+  | 'ONNX_UNSUPPORTED_OP'
   // diagnostics (SVD and spectra)
   | 'DIAGNOSTICS_EMPTY'
   | 'DIAGNOSTICS_NOT_FINITE'

@@ -36,3 +36,4 @@ export { readAdapterFiles, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './a
 export type { NamedFile } from './adapter/folder.js';
 export { summarizeAdapter } from './adapter/summary.js';
 export type { AdapterSummary, ModuleSummary } from './adapter/summary.js';
+export * from './diagnostics/index.js';

@@ -1,0 +1,12 @@
+/**
+ * multilora: the command line (`multilora inspect`, more commands to come) over the public APIs of
+ * @multilora/core and the plugins. Importable for tests and for embedding: `main(args, io)`.
+ */
+export { main } from './main.js';
+export { nodeIo } from './io.js';
+export type { CliIo } from './io.js';
+export { commands } from './commands/index.js';
+export type { Command } from './commands/command.js';
+export { inspectCommand, moduleTable } from './commands/inspect.js';
+export { UsageError } from './errors.js';
+export { version } from './version.js';

@@ -1,0 +1,2 @@
+/** The version of the `multilora` command line package. */
+export const version = '0.1.0';

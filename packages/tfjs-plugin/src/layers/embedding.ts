@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import { deltaWeightInOut } from '../ops/branch-tf.js';
+import { multiLoraEmbedding } from '../ops/embedding.js';
+import {
+  branchActive, branchAttrs, buildAdapter, settingsFromConfig, settingsToConfig,
+  type AdapterSettings, type AdapterState, type MultiLoraLayer,
+} from './adapter-state.js';
+import type { LayerKind } from './layer-kind.js';
+import { registeredLayerClass, type EmbeddingLayer, type Kwargs } from './tfjs-internals.js';
+
+const Embedding = registeredLayerClass<EmbeddingLayer>('Embedding');
+
+/**
+ * An Embedding layer with a MultiLoRA adapter (PEFT's `lora_embedding_A/B`): E[t] + γ (A_cat[:, t] ⊙ s)
+ * B_catᵀ for token id t, with A_cat [n·r, vocab], B_cat [out, n·r]; the table E is frozen. Like PEFT,
+ * no dropout on token ids. Registered for `model.save` / `tf.loadLayersModel`.
+ */
+export class MultiLoraEmbedding extends Embedding implements MultiLoraLayer {
+  static override className = 'MultiLoraEmbedding';
+  declare multilora: AdapterState;
+  declare private savedSettings: AdapterSettings;
+
+  constructor(args: Record<string, unknown>) {
+    const { multilora, ...rest } = args;
+    super(rest);
+    this.savedSettings = settingsFromConfig(multilora as Record<string, unknown>);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    super.build(inputShape);
+    const { n, r } = this.savedSettings;
+    this.multilora = buildAdapter(this, 'embedding', this.savedSettings, [n * r, this.inputDim], this.outputDim);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const state = this.multilora;
+    if (!branchActive(state)) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const base = super.call(inputs, kwargs) as tf.Tensor;
+      const ids = Array.isArray(inputs) ? inputs[0] : inputs;
+      const tokens = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [ids.size]) as tf.Tensor1D;
+      const [a, b, s] = [state.a.read() as tf.Tensor2D, state.b.read() as tf.Tensor2D, state.scale.read()];
+      const branch = multiLoraEmbedding(tokens, a, b, s, branchAttrs(state));
+      return tf.add(base, tf.reshape(branch, base.shape));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), multilora: settingsToConfig(this.multilora) as tf.serialization.ConfigDict };
+  }
+
+  /** The embedding table [vocab, out]. */
+  baseWeight(): tf.LayerVariable {
+    return this.embeddings;
+  }
+}
+tf.serialization.registerClass(MultiLoraEmbedding as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
+/** Embedding: A_cat [n·r, vocab] is the file's [n, r, vocab] as it is; ΔW is [vocab, out] like the table. */
+export const embeddingKind: LayerKind = {
+  kind: 'embedding',
+  baseClassName: 'Embedding',
+  adapterClass: MultiLoraEmbedding,
+  dims(layer) {
+    const table = (layer as EmbeddingLayer).embeddings;
+    if (!table) return 'it is not built yet (call the model once or give it an inputShape)';
+    const [vocab, out] = table.shape as number[];
+    return { inShape: [vocab], outFeatures: out };
+  },
+  aShape: (layer, nr) => [nr, (layer as EmbeddingLayer).inputDim],
+  aFromFile: (a) => a,
+  aToFile: (a) => a,
+  deltaWeight: (layer) => {
+    const s = layer.multilora;
+    return deltaWeightInOut(s.a.read() as tf.Tensor2D, s.b.read() as tf.Tensor2D, s.scale.read(), branchAttrs(s));
+  },
+};

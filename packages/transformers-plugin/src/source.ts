@@ -1,0 +1,115 @@
+/**
+ * Where a session's ONNX graph comes from. A loaded session does not expose its model (in Node,
+ * transformers.js 3+ hands ONNX Runtime a file path; 2.x hands it bytes it does not keep), so the
+ * plugin reads the file again: from `files[sessionName]` (bytes or a path) or from the model folder
+ * `modelPath` (`<modelPath>/<subfolder>/<stem><suffix>.onnx`). The suffix follows the dtype
+ * (transformers.js's mapping: fp32 '', fp16 `_fp16`, q8 `_quantized`, int8 `_int8`, uint8 `_uint8`,
+ * q4 `_q4`, q4f16 `_q4f16`, bnb4 `_bnb4`), taken from the session (3+) or from `dtype`. Among the
+ * files with that suffix, the one whose graph inputs and outputs are the session's is used.
+ */
+import { MultiLoraError } from '@multilora/core';
+import { decodeModel, type GraphProto, type ModelProto } from './onnx/proto.js';
+import type { OrtSession, SessionSlot } from './sessions.js';
+
+/** transformers.js's dtype → file suffix. */
+export const DTYPE_SUFFIX: Record<string, string> = {
+  fp32: '', fp16: '_fp16', int8: '_int8', uint8: '_uint8', q8: '_quantized', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4',
+};
+
+/** Where to read the model's graphs. */
+export interface ModelSource {
+  /** The model folder (`<env.localModelPath>/<model id>`, or a path given to from_pretrained). */
+  modelPath?: string;
+  /** The ONNX subfolder of `modelPath` (default `onnx`, as from_pretrained's `subfolder`). */
+  subfolder?: string;
+  /** The dtype the model was loaded with; needed for transformers.js 2.x (`fp32`, or `q8` for `quantized: true`). */
+  dtype?: string;
+  /** Per session name: the .onnx file's bytes or path (overrides `modelPath`). */
+  files?: Record<string, Uint8Array | string>;
+}
+
+/** A session's graph (decoded, and the file's bytes that builds decode afresh) and its file name. */
+export interface SessionSource {
+  model: ModelProto;
+  bytes: Uint8Array;
+  /** File name inside the ONNX subfolder (e.g. `model_q4.onnx`), for saveMerged. */
+  fileName: string;
+}
+
+const STEMS: Record<string, string[]> = {
+  model: ['model', 'decoder_model_merged', 'encoder_model'],
+  session: ['model', 'decoder_model_merged', 'encoder_model'],
+  decoder_merged_session: ['decoder_model_merged'],
+};
+
+function matchesSession(model: ModelProto, session: OrtSession): boolean {
+  const g = model.graph as GraphProto;
+  const inits = new Set(g.initializer.map((t) => t.name));
+  const inputs = g.input.map((v) => String(v.name)).filter((n) => !inits.has(n));
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  return same(inputs, session.inputNames) && same(g.output.map((v) => String(v.name)), session.outputNames);
+}
+
+async function readPath(path: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  const buf = await readFile(path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+function suffixesFor(slot: SessionSlot, dtype: string | undefined): string[] {
+  const tagged = (slot.get().config as { dtype?: string } | undefined)?.dtype;
+  const d = dtype ?? tagged;
+  if (d !== undefined) {
+    if (!(d in DTYPE_SUFFIX)) {
+      throw new MultiLoraError('INVALID_CONFIG', `dtype "${d}" is unknown; expected one of ${Object.keys(DTYPE_SUFFIX).join(', ')}.`);
+    }
+    return [DTYPE_SUFFIX[d]];
+  }
+  return ['', '_quantized'];
+}
+
+/** Reads the graph of `slot`'s session from `source` (see the file comment). */
+export async function readSessionSource(slot: SessionSlot, source: ModelSource): Promise<SessionSource> {
+  const given = source.files?.[slot.name];
+  if (given !== undefined) {
+    const bytes = typeof given === 'string' ? await readPath(given) : given;
+    const fileName = typeof given === 'string' ? given.split(/[\\/]/).pop()! : `${slot.name}.onnx`;
+    return { model: decodeModel(bytes, `files["${slot.name}"]`), bytes, fileName };
+  }
+  if (!source.modelPath) {
+    throw new MultiLoraError('ONNX_MODEL_FILE_NOT_FOUND', `cannot read the graph of session "${slot.name}": transformers.js ` +
+      'does not keep it. Pass modelPath (the model folder, e.g. join(env.localModelPath, modelId)) or files ' +
+      `{ "${slot.name}": <bytes or path of the .onnx file> } in the options.`);
+  }
+  const { readdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const dir = join(source.modelPath, source.subfolder ?? 'onnx');
+  const present = await readdir(dir).catch(() => [] as string[]);
+  const known = Object.values(DTYPE_SUFFIX).filter((s) => s !== '');
+  const suffixes = suffixesFor(slot, source.dtype);
+  const stemOf = (f: string, suffix: string) => {
+    const stem = f.slice(0, -'.onnx'.length);
+    if (suffix === '') return known.some((k) => stem.endsWith(k)) ? undefined : stem;
+    return stem.endsWith(suffix) ? stem.slice(0, -suffix.length) : undefined;
+  };
+  const preferred = STEMS[slot.name] ?? [slot.name];
+  const candidates = present.filter((f) => f.endsWith('.onnx'))
+    .flatMap((f) => suffixes.map((s) => ({ f, stem: stemOf(f, s) })))
+    .filter((c) => c.stem !== undefined)
+    .sort((a, b) => (preferred.indexOf(a.stem!) + 1 || 99) - (preferred.indexOf(b.stem!) + 1 || 99));
+  const matches: SessionSource[] = [];
+  for (const { f } of candidates) {
+    const bytes = await readPath(join(dir, f));
+    const model = decodeModel(bytes, `"${join(dir, f)}"`);
+    if (matchesSession(model, slot.get())) matches.push({ model, bytes, fileName: f });
+    if (matches.length > 0 && suffixes.length === 1) break;
+  }
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new MultiLoraError('ONNX_MODEL_FILE_NOT_FOUND', `session "${slot.name}" matches several files in "${dir}": ` +
+      `${matches.map((m) => m.fileName).join(', ')}. Pass dtype ("fp32", or "q8" when the model was loaded with quantized: true).`);
+  }
+  throw new MultiLoraError('ONNX_MODEL_FILE_NOT_FOUND', `no .onnx file in "${dir}" has the inputs and outputs of session ` +
+    `"${slot.name}" (suffix ${suffixes.map((s) => JSON.stringify(s)).join(' or ')}); the folder has ` +
+    `${present.map((p) => JSON.stringify(p)).join(', ') || 'nothing'}. Check modelPath and dtype, or pass files.`);
+}
