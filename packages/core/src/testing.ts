@@ -1,4 +1,4 @@
-import type { AdapterModule } from './adapter/types.js';
+import type { Adapter, AdapterModule } from './adapter/types.js';
 import type { ScaleMode } from './config.js';
 import { MultiLoraError, check } from './errors.js';
 import { SeededRandom } from './rng.js';
@@ -24,6 +24,11 @@ export function randomFloat64(length: number, seed: number, low = -1, high = 1):
   return out;
 }
 
+/** A seeded non-zero scale: |s| in [0.5, 1.5), random sign. */
+function nonZeroScale(rng: SeededRandom): number {
+  return (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.5);
+}
+
 /** Dimensions of a random test module; `scaleMode` defaults to `module`, `gamma` to 1. */
 export interface RandomModuleShape {
   n: number;
@@ -43,7 +48,7 @@ export function randomModule(shape: RandomModuleShape, seed: number): AdapterMod
   const scaleMode = shape.scaleMode ?? 'module';
   const rng = new SeededRandom(seed);
   const scale = new Float32Array(scaleMode === 'module' ? n : n * outFeatures);
-  for (let i = 0; i < scale.length; i++) scale[i] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.5);
+  for (let i = 0; i < scale.length; i++) scale[i] = nonZeroScale(rng);
   return {
     name: `random.${seed}`,
     kind: 'linear',
@@ -58,6 +63,37 @@ export function randomModule(shape: RandomModuleShape, seed: number): AdapterMod
     b: randomFloat32(n * outFeatures * r, rng.nextUint32()),
     scale,
   };
+}
+
+/** Options of {@link randomizeAdapter}. */
+export interface RandomizeAdapterOptions {
+  /** B is drawn uniform in [-bRange, bRange); 0 leaves B as it is. Default 1. */
+  bRange?: number;
+}
+
+/**
+ * Gives every module of `adapter`, in place, seeded non-zero scales (|s| in [0.5, 1.5), random sign) and,
+ * unless `bRange` is 0, a random B: an adapter whose ΔW is not zero (with `bRange` 0, as long as B is not). Returns `adapter`.
+ */
+export function randomizeAdapter(adapter: Adapter, seed: number, options: RandomizeAdapterOptions = {}): Adapter {
+  const bRange = options.bRange ?? 1;
+  const rng = new SeededRandom(seed);
+  for (const m of adapter.modules.values()) {
+    for (let i = 0; i < m.scale.length; i++) m.scale[i] = nonZeroScale(rng);
+    if (bRange !== 0) for (let i = 0; i < m.b.length; i++) m.b[i] = rng.uniform(-bRange, bRange);
+  }
+  return adapter;
+}
+
+/** Runs `fn` and returns the MultiLoraError it throws; fails the test when it throws nothing or something else. */
+export function errorOf(fn: () => unknown): MultiLoraError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof MultiLoraError) return e;
+    throw new Error(`expected a MultiLoraError, got ${String(e)}`);
+  }
+  throw new Error('expected a MultiLoraError, but nothing was thrown');
 }
 
 /** A tolerance: passes when max |actual − expected| ≤ atol + rtol · max |expected|. Both default 0. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect } from 'vitest';
-import { assertClose, createAdapter, float32Tolerance, randomFloat32, referenceForward, MultiLoraError } from '@multilora/core';
+import { assertClose, createAdapter, errorOf, float32Tolerance, randomFloat32, referenceForward } from '@multilora/core';
 import { applyMultiLoRA, getMultiLoRA } from './apply.js';
 import { bitEqual, predictValues, randomTensor, randomizeAdapter, values64, weightValues } from './testing/helpers.js';
 import type { DenseLayer } from './layers/tfjs-internals.js';
@@ -146,22 +146,12 @@ function expectUnchanged(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], befo
   expect(after.tensors).toBe(before.tensors);
 }
 
-function thrown(fn: () => unknown): MultiLoraError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MultiLoraError);
-    return e as MultiLoraError;
-  }
-  throw new Error('expected an error');
-}
-
 describe('applyMultiLoRA: bad input leaves the model bit-identical', () => {
   it('targets that match nothing: TARGET_NOT_FOUND listing the layer names', () => {
     const m = embeddingMlp('e1');
     const x = tokenIds(3, 2);
     const before = fingerprint(m, x);
-    const e = thrown(() => applyMultiLoRA(m, { targetModules: ['q_proj'] }));
+    const e = errorOf(() => applyMultiLoRA(m, { targetModules: ['q_proj'] }));
     expect(e.code).toBe('TARGET_NOT_FOUND');
     for (const name of ['e1_emb', 'e1_flat', 'e1_hidden', 'e1_out']) expect(e.message).toContain(name);
     expectUnchanged(m, x, before);
@@ -171,7 +161,7 @@ describe('applyMultiLoRA: bad input leaves the model bit-identical', () => {
     const m = embeddingMlp('e2');
     const x = tokenIds(3, 3);
     const before = fingerprint(m, x);
-    const e = thrown(() => applyMultiLoRA(m, { targetModules: ['e2_flat', 'e2_hidden'] }));
+    const e = errorOf(() => applyMultiLoRA(m, { targetModules: ['e2_flat', 'e2_hidden'] }));
     expect(e.code).toBe('UNSUPPORTED_LAYER');
     expect(e.message).toContain('"e2_flat" (Flatten)');
     expect(e.message).toContain('Dense, Embedding, Conv2D');
@@ -186,7 +176,7 @@ describe('applyMultiLoRA: bad input leaves the model bit-identical', () => {
       { name: 'e3_emb', kind: 'embedding', inShape: [20], outFeatures: 8 },
       { name: 'e3_hidden', inShape: [31], outFeatures: 16 },
     ]);
-    const e = thrown(() => applyMultiLoRA(m, adapter));
+    const e = errorOf(() => applyMultiLoRA(m, adapter));
     expect(e.code).toBe('ADAPTER_SHAPE_MISMATCH');
     expect(e.message).toContain('layer "e3_hidden"');
     expect(e.message).toContain('in=[31] out=16');
@@ -199,12 +189,12 @@ describe('applyMultiLoRA: bad input leaves the model bit-identical', () => {
     const x = randomTensor([2, 6, 6, 2], 5);
     const before = fingerprint(m, x);
     const adapter = createAdapter({}, [{ name: 'e4_missing', inShape: [3], outFeatures: 2 }]);
-    expect(thrown(() => applyMultiLoRA(m, adapter)).code).toBe('TARGET_NOT_FOUND');
-    expect(thrown(() => applyMultiLoRA(m, { r: 0 })).code).toBe('INVALID_CONFIG');
+    expect(errorOf(() => applyMultiLoRA(m, adapter)).code).toBe('TARGET_NOT_FOUND');
+    expect(errorOf(() => applyMultiLoRA(m, { r: 0 })).code).toBe('INVALID_CONFIG');
     expectUnchanged(m, x, before);
     const h = applyMultiLoRA(m, { r: 2 });
     const adapted = fingerprint(m, x);
-    expect(thrown(() => applyMultiLoRA(m, { r: 2 })).code).toBe('INVALID_STATE');
+    expect(errorOf(() => applyMultiLoRA(m, { r: 2 })).code).toBe('INVALID_STATE');
     expectUnchanged(m, x, adapted);
     h.remove();
   });
@@ -216,7 +206,7 @@ describe('applyMultiLoRA: bad input leaves the model bit-identical', () => {
     m.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
     await m.fit(x, y, { epochs: 1, verbose: 0 });
     const before = fingerprint(m, x);
-    const e = thrown(() => applyMultiLoRA(m));
+    const e = errorOf(() => applyMultiLoRA(m));
     expect(e.code).toBe('INVALID_STATE');
     expect(e.message).toContain('compile');
     expectUnchanged(m, x, before);

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MultiLoraError } from '../errors.js';
+import { errorOf } from '../testing.js';
 import { adapterConfigToJson, parseAdapterConfig } from './config-json.js';
-
-function errorOf(f: () => unknown): MultiLoraError {
-  try {
-    f();
-  } catch (e) {
-    return e as MultiLoraError;
-  }
-  throw new Error('expected an error');
-}
 
 const NATIVE = {
   peft_type: 'MULTILORA',

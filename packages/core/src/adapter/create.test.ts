@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MultiLoraError } from '../errors.js';
 import { kaimingUniformBound } from '../init.js';
+import { errorOf } from '../testing.js';
 import { createAdapter } from './create.js';
 import { summarizeAdapter } from './summary.js';
 import { MIXED_SPECS } from './testing.js';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as MultiLoraError).code;
-  }
-  return undefined;
-}
 
 describe('createAdapter', () => {
   it('builds one module per spec in the file layout, scales 0, A and B within the Kaiming bound', () => {
@@ -45,10 +36,10 @@ describe('createAdapter', () => {
   });
 
   it('rejects a bad config, duplicate names and bad spec shapes with their codes', () => {
-    expect(codeOf(() => createAdapter({ r: 0 }, MIXED_SPECS))).toBe('INVALID_CONFIG');
-    expect(codeOf(() => createAdapter({}, [MIXED_SPECS[0], MIXED_SPECS[0]]))).toBe('INVALID_CONFIG');
+    expect(errorOf(() => createAdapter({ r: 0 }, MIXED_SPECS)).code).toBe('INVALID_CONFIG');
+    expect(errorOf(() => createAdapter({}, [MIXED_SPECS[0], MIXED_SPECS[0]])).code).toBe('INVALID_CONFIG');
     expect(() => createAdapter({}, [{ name: 'c', kind: 'conv', inShape: [3], outFeatures: 4 }])).toThrow(/module spec "c".*\[3\]/);
-    expect(codeOf(() => createAdapter({}, [{ name: 'l', inShape: [0], outFeatures: 4 }]))).toBe('ADAPTER_SHAPE_MISMATCH');
+    expect(errorOf(() => createAdapter({}, [{ name: 'l', inShape: [0], outFeatures: 4 }])).code).toBe('ADAPTER_SHAPE_MISMATCH');
   });
 });
 

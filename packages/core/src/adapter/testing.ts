@@ -1,7 +1,7 @@
 import type { MultiLoraConfig } from '../config.js';
 import type { ModuleSpec } from '../init.js';
 import { referenceDeltaWeight } from '../math/delta.js';
-import { SeededRandom } from '../rng.js';
+import { randomizeAdapter } from '../testing.js';
 import { createAdapter } from './create.js';
 import type { Adapter, AdapterModule } from './types.js';
 
@@ -23,12 +23,7 @@ export const MIXED_SPECS: ModuleSpec[] = [
  */
 export function randomAdapter(config: Partial<MultiLoraConfig>, specs: ModuleSpec[], seed: number): Adapter {
   const adapter = createAdapter({ seed, ...config }, specs);
-  const rng = new SeededRandom(seed ^ 0x5bd1e995);
-  for (const m of adapter.modules.values()) {
-    for (let i = 0; i < m.scale.length; i++) m.scale[i] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.5);
-    if (adapter.config.init === 'lora') for (let i = 0; i < m.b.length; i++) m.b[i] = rng.uniform(-1, 1);
-  }
-  return adapter;
+  return randomizeAdapter(adapter, seed ^ 0x5bd1e995, { bRange: adapter.config.init === 'lora' ? 1 : 0 });
 }
 
 /** Whether two typed arrays hold the same bytes (fast; vitest's deep equality is slow on large arrays). */

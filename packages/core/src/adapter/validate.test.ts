@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MultiLoraError } from '../errors.js';
 import { writeSafetensors } from '../safetensors/write.js';
-import { randomFloat32 } from '../testing.js';
+import { errorOf, randomFloat32 } from '../testing.js';
 import { parseAdapter } from './serialize.js';
 import { MIXED_SPECS, randomAdapter } from './testing.js';
 import { validateAdapter } from './validate.js';
-
-function errorOf(f: () => unknown): MultiLoraError {
-  try {
-    f();
-  } catch (e) {
-    return e as MultiLoraError;
-  }
-  throw new Error('expected an error');
-}
 
 const NATIVE_CONFIG = { peft_type: 'MULTILORA', n: 2, r: 3, lora_alpha: 6 };
 const P = 'base_model.model.';

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MultiLoraError } from '../errors.js';
+import { errorOf } from '../testing.js';
 import { svd } from './svd-dense.js';
 import { gaussianMatrix, matrixWithSpectrum, orthonormalityError, reconstructionError } from './testing.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MultiLoraError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('svd (dense, Householder bidiagonalisation + implicit QR)', () => {
   // Shapes cover 1×1, vectors, tall, wide, square, and sizes past the blocked crossover (> 128 columns).
@@ -84,10 +74,10 @@ describe('svd (dense, Householder bidiagonalisation + implicit QR)', () => {
   });
 
   it('rejects empty, NaN, infinite and mis-shaped input with typed errors', () => {
-    expect(codeOf(() => svd({ rows: 0, cols: 3, data: new Float64Array(0) }))).toBe('DIAGNOSTICS_EMPTY');
-    expect(codeOf(() => svd({ rows: 2, cols: 2, data: Float64Array.of(1, NaN, 0, 1) }))).toBe('DIAGNOSTICS_NOT_FINITE');
-    expect(codeOf(() => svd({ rows: 2, cols: 2, data: Float64Array.of(1, 0, Infinity, 1) }))).toBe('DIAGNOSTICS_NOT_FINITE');
-    expect(codeOf(() => svd({ rows: 2, cols: 3, data: new Float64Array(5) }))).toBe('SHAPE_MISMATCH');
+    expect(errorOf(() => svd({ rows: 0, cols: 3, data: new Float64Array(0) })).code).toBe('DIAGNOSTICS_EMPTY');
+    expect(errorOf(() => svd({ rows: 2, cols: 2, data: Float64Array.of(1, NaN, 0, 1) })).code).toBe('DIAGNOSTICS_NOT_FINITE');
+    expect(errorOf(() => svd({ rows: 2, cols: 2, data: Float64Array.of(1, 0, Infinity, 1) })).code).toBe('DIAGNOSTICS_NOT_FINITE');
+    expect(errorOf(() => svd({ rows: 2, cols: 3, data: new Float64Array(5) })).code).toBe('SHAPE_MISMATCH');
     expect(() => svd({ rows: 2, cols: 2, data: Float64Array.of(1, 0, -Infinity, 1) })).toThrow(/\[1, 0\] is -Infinity/);
   });
 });

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createAdapter } from '../adapter/create.js';
-import { MultiLoraError } from '../errors.js';
 import { referenceDeltaWeight } from '../math/delta.js';
-import { randomModule } from '../testing.js';
+import { errorOf, randomModule } from '../testing.js';
 import type { DenseMatrix } from './matrix.js';
 import { svd } from './svd-dense.js';
 import { lowRankFrobenius, lowRankSvd, moduleFactors, moduleSvd } from './svd-lowrank.js';
 import { gaussianMatrix, orthonormalityError, reconstructionError } from './testing.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MultiLoraError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 /** The dense ΔW of a module from the float64 reference math. */
 function denseDelta(module: Parameters<typeof referenceDeltaWeight>[0]): DenseMatrix {
@@ -76,14 +65,14 @@ describe('lowRankSvd: exact SVD of ΔW from its factors', () => {
   });
 
   it('rejects mismatched factors, NaN in a module and bad module shapes with typed errors', () => {
-    expect(codeOf(() => lowRankSvd({ left: gaussianMatrix(4, 3, 1), right: gaussianMatrix(2, 5, 2) }))).toBe('SHAPE_MISMATCH');
+    expect(errorOf(() => lowRankSvd({ left: gaussianMatrix(4, 3, 1), right: gaussianMatrix(2, 5, 2) })).code).toBe('SHAPE_MISMATCH');
     const module = randomModule({ n: 2, r: 2, inFeatures: 6, outFeatures: 5 }, 3);
     module.b[4] = NaN;
-    expect(codeOf(() => moduleSvd(module))).toBe('DIAGNOSTICS_NOT_FINITE');
+    expect(errorOf(() => moduleSvd(module)).code).toBe('DIAGNOSTICS_NOT_FINITE');
     expect(() => moduleSvd(module)).toThrow(/module "random.3" B\[4\] is NaN/);
     const short = randomModule({ n: 2, r: 2, inFeatures: 6, outFeatures: 5 }, 3);
     short.a = short.a.subarray(1);
-    expect(codeOf(() => moduleSvd(short))).toBe('SHAPE_MISMATCH');
-    expect(codeOf(() => lowRankSvd({ left: { rows: 0, cols: 2, data: new Float64Array(0) }, right: gaussianMatrix(2, 2, 1) }))).toBe('DIAGNOSTICS_EMPTY');
+    expect(errorOf(() => moduleSvd(short)).code).toBe('SHAPE_MISMATCH');
+    expect(errorOf(() => lowRankSvd({ left: { rows: 0, cols: 2, data: new Float64Array(0) }, right: gaussianMatrix(2, 2, 1) })).code).toBe('DIAGNOSTICS_EMPTY');
   });
 });

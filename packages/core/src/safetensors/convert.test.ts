@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tensorToFloat32, tensorToFloat64 } from './convert.js';
 import { readSafetensors } from './read.js';
-import { errorOf, randomFloats } from './test-files.js';
+import { errorOf } from '../testing.js';
+import { randomFloats } from './test-files.js';
 import type { SafetensorsTensor } from './types.js';
 import { writeSafetensors } from './write.js';
 

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensorToFloat32 } from './convert.js';
 import { writeSafetensorsFile } from './file.js';
 import { readSafetensors } from './read.js';
-import { errorOf, PEFT_FIXTURE, randomFloats } from './test-files.js';
+import { errorOf } from '../testing.js';
+import { PEFT_FIXTURE, randomFloats } from './test-files.js';
 import type { TensorToWrite } from './types.js';
 import { writeSafetensors } from './write.js';
 

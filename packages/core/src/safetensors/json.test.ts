@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonNonInteger, MAX_JSON_DEPTH, parseStrictJson, type JsonValue } from './json.js';
-import { errorOf } from './test-files.js';
+import { errorOf } from '../testing.js';
 
 /** The plain JavaScript value of a parsed value (Maps → objects, non-integers → numbers), to compare with JSON.parse. */
 function plain(v: JsonValue): unknown {

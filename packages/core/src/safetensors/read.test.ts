@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tensorToFloat32 } from './convert.js';
 import { readSafetensors } from './read.js';
-import { errorOf, PEFT_FIXTURE, rawFile } from './test-files.js';
+import { errorOf } from '../testing.js';
+import { PEFT_FIXTURE, rawFile } from './test-files.js';
 
 const entry = (dtype: string, shape: unknown, offsets: unknown) => ({ dtype, shape, data_offsets: offsets });
 

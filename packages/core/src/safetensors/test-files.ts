@@ -2,7 +2,6 @@
  * Test support for the safetensors tests (not exported from the package): raw files built by hand, so
  * that tests can write exactly the malformed bytes they need.
  */
-import { MultiLoraError } from '../errors.js';
 import { SeededRandom } from '../rng.js';
 
 /** The path of the real PEFT fixture, relative to the repository root (see its SOURCE.md). */
@@ -34,15 +33,4 @@ export function randomBytes(n: number, seed: number): Uint8Array {
 export function randomFloats(n: number, seed: number, scale = 1): Float64Array {
   const rng = new SeededRandom(seed);
   return Float64Array.from({ length: n }, () => rng.normal() * scale);
-}
-
-/** Runs `fn` and returns the MultiLoraError it throws; fails the test when it throws nothing or something else. */
-export function errorOf(fn: () => unknown): MultiLoraError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MultiLoraError) return e;
-    throw new Error(`expected a MultiLoraError, got ${String(e)}`);
-  }
-  throw new Error('expected a MultiLoraError, but nothing was thrown');
 }

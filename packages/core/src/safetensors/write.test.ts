@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { tensorToFloat32, tensorToFloat64 } from './convert.js';
 import { compareCodePoints } from './order.js';
 import { readSafetensors } from './read.js';
-import { errorOf, PEFT_FIXTURE, randomFloats } from './test-files.js';
+import { errorOf } from '../testing.js';
+import { PEFT_FIXTURE, randomFloats } from './test-files.js';
 import type { FloatDtype, TensorToWrite } from './types.js';
 import { writeSafetensors } from './write.js';
 

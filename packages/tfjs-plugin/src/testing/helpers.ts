@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRandom, randomFloat32, toFusedB, type Adapter, type AdapterModule } from '@multilora/core';
+import { randomFloat32, randomizeAdapter as randomizeAdapterValues, toFusedB, type Adapter, type AdapterModule } from '@multilora/core';
 
 /**
  * Shared helpers of this package's tests: a module's tensors in the layer layout, seeded inputs, and
@@ -51,12 +51,7 @@ export function bitEqual(a: readonly Float32Array[], b: readonly Float32Array[])
   });
 }
 
-/** Gives every module of `adapter` seeded non-zero scales (|s| in [0.5, 1.5)) and a random B, in place. */
+/** Core's `randomizeAdapter` (non-zero scales, random B) with B in [-0.5, 0.5), in place. */
 export function randomizeAdapter(adapter: Adapter, seed: number): Adapter {
-  const rng = new SeededRandom(seed);
-  for (const m of adapter.modules.values()) {
-    for (let i = 0; i < m.scale.length; i++) m.scale[i] = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.5);
-    for (let i = 0; i < m.b.length; i++) m.b[i] = rng.uniform(-0.5, 0.5);
-  }
-  return adapter;
+  return randomizeAdapterValues(adapter, seed, { bRange: 0.5 });
 }

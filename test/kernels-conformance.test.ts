@@ -1,26 +1,86 @@
+// One conformance suite for every implementation of core's `Kernels` interface: core's TypeScript kernels
+// and the wasm kernels (SIMD and scalar modules). Each runs the same cases against the float64 reference
+// (referenceForward, referenceBackward, referenceDeltaWeight, and a float64 GEMM below).
+//
+// Tolerance for every float32 result: max abs error ≤ 1e-5 · √depth · (1 + max |reference|) (core's
+// float32Tolerance), where depth is the number of products summed along the result's chain of contractions.
+// Tests specific to one implementation stay beside it (core's kernel registry, the wasm loader and memory).
 import {
   assertClose,
+  errorOf,
   float32Tolerance,
   fromFusedB,
+  MultiLoraError,
   randomFloat32,
   randomModule,
   referenceBackward,
   referenceDeltaWeight,
   referenceForward,
   toFusedB,
+  tsKernels,
+  type Kernels,
 } from '@multilora/core';
+import { loadWasmKernelsSync } from '@multilora/wasm-kernels';
 import { describe, expect, it } from 'vitest';
-import { loadWasmKernelsSync } from './index.js';
 
-// Every float32 result is compared with core's float64 reference (referenceForward, referenceBackward,
-// referenceDeltaWeight) under core's float32Tolerance(depth): max abs error ≤ 1e-5 · √depth · (1 + max |reference|),
-// depth = the number of products summed along the result's chain of contractions.
+/** An implementation under test and what differs between implementations: the merge → unmerge bound. */
+interface Implementation {
+  kernels: Kernels;
+  /**
+   * How many times one merge plus one unmerge (deltaWeight with accumulate, sign +1 then −1) rounds
+   * W0 ± ΔW to float32, for n·r rank-1 terms: the merge → unmerge test allows that many × ½ ulp of max|W0 + ΔW|.
+   */
+  mergeRoundings: (nr: number) => number;
+}
+
+const implementations: Implementation[] = [
+  // the axpy kernel adds 4 rank-1 terms per rounding to float32; measured: maxErr = 5.4e-7 (0.55 ulp) for max|W0 + ΔW| = 8.2
+  { kernels: tsKernels, mergeRoundings: (nr) => 2 * Math.ceil(nr / 4) },
+  // W0 ± ΔW is rounded to float32 once per pass (for n·r < KC = 256: ΔW is summed in registers, then added once)
+  { kernels: loadWasmKernelsSync({ simd: true }), mergeRoundings: () => 2 },
+  { kernels: loadWasmKernelsSync({ simd: false }), mergeRoundings: () => 2 },
+];
 
 function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(w.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = w[i * cols + j];
   return t;
 }
+
+/** float64 C = alpha op(A) op(B) + beta C. */
+function gemm64(m: number, n: number, k: number, a: Float32Array, b: Float32Array, ta: boolean, tb: boolean, alpha: number, beta: number, c: Float32Array): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * c[i * n + j]);
+    }
+  }
+  return out;
+}
+
+// GEMM shapes chosen for the code paths: m < 4 (wasm's row and dot forms, and its packed path when neither
+// applies), edge tiles (m, n not multiples of 4 and 8), wasm blocks crossing MC = 128, KC = 256, NC = 512,
+// and the TypeScript GEMM's axpy form crossing B-panel blocks ([3, 250, 300]) and dot form crossing
+// B-row blocks ([2, 300, 250]).
+const gemmShapes = [
+  [1, 1, 1],
+  [1, 37, 29],
+  [3, 5, 7],
+  [4, 8, 1],
+  [5, 7, 3],
+  [13, 9, 17],
+  [3, 250, 300],
+  [2, 300, 250],
+  [129, 17, 260],
+  [6, 521, 9],
+];
+const gemmScalars = [
+  [1, 0],
+  [0.75, 1],
+  [-1.25, -0.5],
+];
 
 interface Case {
   tokens: number;
@@ -30,7 +90,7 @@ interface Case {
   r: number;
 }
 
-// sizes not divisible by 4, one-row inputs, r = 1, n = 1, and a case crossing the GEMM's KC = 256 block
+// Fused layer sizes: not divisible by 4, one-row inputs, r = 1, n = 1, and a case crossing wasm's GEMM block KC = 256.
 const cases: Case[] = [
   { tokens: 5, inFeatures: 7, outFeatures: 9, n: 3, r: 2 },
   { tokens: 1, inFeatures: 13, outFeatures: 6, n: 2, r: 3 },
@@ -40,6 +100,7 @@ const cases: Case[] = [
   { tokens: 17, inFeatures: 33, outFeatures: 21, n: 3, r: 5 },
   { tokens: 9, inFeatures: 261, outFeatures: 19, n: 2, r: 6 },
 ];
+const mergeCase = cases[5];
 const baseKinds = ['none', 'out-in', 'in-out', 'out-in+bias', 'bias'] as const;
 
 function setup(c: Case, scaleMode: 'module' | 'channel', baseKind: (typeof baseKinds)[number], seed: number) {
@@ -53,11 +114,65 @@ function setup(c: Case, scaleMode: 'module' | 'channel', baseKind: (typeof baseK
   return { m, x, fused, base: { weight, weightInOut, bias } };
 }
 
-for (const simd of [true, false]) {
-  const kernels = loadWasmKernelsSync({ simd });
+for (const { kernels, mergeRoundings } of implementations) {
+  describe(`${kernels.name} gemm (float32 vs float64 reference, 1e-5·√k relative)`, () => {
+    let seed = 100;
+    for (const [m, n, k] of gemmShapes) {
+      it(`m=${m} n=${n} k=${k}, all four transposes, alpha/beta ∈ {(1,0), (0.75,1), (-1.25,-0.5)}`, () => {
+        for (const ta of [false, true]) {
+          for (const tb of [false, true]) {
+            for (const [alpha, beta] of gemmScalars) {
+              const a = randomFloat32(m * k, seed++);
+              const b = randomFloat32(k * n, seed++);
+              const c0 = randomFloat32(m * n, seed++);
+              const expected = gemm64(m, n, k, a, b, ta, tb, alpha, beta, c0);
+              const c = c0.slice();
+              if (beta === 0) c.fill(NaN); // beta = 0 ignores C's previous content, NaN included
+              const result = kernels.gemm({ m, n, k, a, b, transA: ta, transB: tb, alpha, beta, c });
+              expect(result).toBe(c);
+              assertClose(result, expected, float32Tolerance(k), `C (transA ${ta}, transB ${tb}, alpha ${alpha}, beta ${beta})`);
+            }
+          }
+        }
+      });
+    }
+
+    it('allocates C when absent (beta then irrelevant) and defaults to alpha 1, beta 0', () => {
+      for (const [m, n, k] of [[2, 4, 3], [6, 10, 11]]) {
+        const a = randomFloat32(m * k, 1);
+        const b = randomFloat32(k * n, 2);
+        const expected = gemm64(m, n, k, a, b, false, false, 1, 0, new Float32Array(m * n));
+        assertClose(kernels.gemm({ m, n, k, a, b }), expected, float32Tolerance(k), `C [${m}, ${n}]`);
+        assertClose(kernels.gemm({ m, n, k, a, b, beta: 3 }), expected, float32Tolerance(k), `C [${m}, ${n}] (beta 3, no c)`);
+      }
+    });
+
+    it('with alpha = 0 returns beta · C (1e-7 relative)', () => {
+      const c0 = randomFloat32(6, 3);
+      const c = kernels.gemm({ m: 2, n: 3, k: 4, a: randomFloat32(8, 4), b: randomFloat32(12, 5), alpha: 0, beta: 2, c: c0.slice() });
+      assertClose(c, Float64Array.from(c0, (v) => 2 * v), { rtol: 1e-7 }, 'C');
+    });
+
+    it('k = 0 gives beta · C exactly, and zeros over NaN with beta = 0', () => {
+      const c0 = randomFloat32(15, 3);
+      const c = kernels.gemm({ m: 3, n: 5, k: 0, a: new Float32Array(0), b: new Float32Array(0), beta: 2, c: c0.slice() });
+      assertClose(c, Float64Array.from(c0, (v) => 2 * v), {}, 'C');
+      const zeros = kernels.gemm({ m: 3, n: 5, k: 0, a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(15).fill(NaN) });
+      expect(Array.from(zeros)).toEqual(new Array(15).fill(0));
+    });
+
+    it('rejects arrays of the wrong size with SHAPE_MISMATCH naming the operand', () => {
+      // errorOf fails the test unless a MultiLoraError is thrown
+      const wrongB = errorOf(() => kernels.gemm({ m: 2, n: 3, k: 4, a: new Float32Array(8), b: new Float32Array(11) }));
+      const wrongC = errorOf(() => kernels.gemm({ m: 2, n: 3, k: 4, a: new Float32Array(8), b: new Float32Array(12), c: new Float32Array(5) }));
+      expect([wrongB.code, wrongC.code]).toEqual(['SHAPE_MISMATCH', 'SHAPE_MISMATCH']);
+      expect(wrongB.message).toMatch(/gemm b has 11 elements; expected 12 = \[k=4, n=3\]/);
+      expect(wrongC.message).toMatch(/gemm c/);
+    });
+  });
 
   describe(`${kernels.name} fusedForward and fusedBackward vs the float64 reference`, () => {
-    let seed = simd ? 1000 : 3000;
+    let seed = 1000;
     for (const scaleMode of ['module', 'channel'] as const) {
       for (const c of cases) {
         it(`${scaleMode}, T=${c.tokens} ${c.inFeatures}→${c.outFeatures} n=${c.n} r=${c.r}, every base kind, z given and recomputed`, () => {
@@ -69,7 +184,7 @@ for (const simd of [true, false]) {
             const z64 = new Float64Array(c.tokens * nr);
             for (let t = 0; t < c.tokens; t++)
               for (let k = 0; k < nr; k++) for (let i = 0; i < c.inFeatures; i++) z64[t * nr + k] += x[t * c.inFeatures + i] * m.a[k * c.inFeatures + i];
-            assertClose(z, z64, float32Tolerance(c.inFeatures), 'z');
+            assertClose(z, z64, float32Tolerance(c.inFeatures), `z (base ${baseKind})`);
 
             const dy = randomFloat32(c.tokens * c.outFeatures, seed + 5);
             const ref = referenceBackward(m, x, c.tokens, dy, base);
@@ -108,13 +223,15 @@ for (const simd of [true, false]) {
     it('rejects inputs of the wrong size with SHAPE_MISMATCH naming them', () => {
       const { x, fused } = setup(cases[0], 'channel', 'none', 9);
       expect(() => kernels.fusedForward({ ...fused, x: x.subarray(1) })).toThrow(/x has 34 elements; expected 35/);
+      expect(() => kernels.fusedForward({ ...fused, x, scale: new Float32Array(3) })).toThrow(/scale has 3 elements; expected 27 = \[n=3, out=9\] \(channel mode\)/);
       expect(() => kernels.fusedBackward({ ...fused, x, dy: new Float32Array(44) })).toThrow(/dy has 44 elements; expected 45/);
+      expect(() => kernels.fusedForward({ ...fused, x, weight: new Float32Array(62) })).toThrow(MultiLoraError);
       expect(() => kernels.deltaWeight({ ...fused, scale: new Float32Array(3) })).toThrow(/scale has 3 elements; expected 27/);
     });
   });
 
   describe(`${kernels.name} deltaWeight vs referenceDeltaWeight`, () => {
-    let seed = simd ? 5000 : 7000;
+    let seed = 5000;
     for (const scaleMode of ['module', 'channel'] as const) {
       for (const c of cases) {
         it(`${scaleMode}, ${c.inFeatures}→${c.outFeatures} n=${c.n} r=${c.r}: out-in and in-out, write / accumulate, sign ±1 (1e-5·√(nr+1) relative)`, () => {
@@ -126,6 +243,7 @@ for (const simd of [true, false]) {
           for (const inOut of [false, true]) {
             const ref = inOut ? Float64Array.from(transpose(Float32Array.from(delta), out, inF)) : delta;
             const base = inOut ? transpose(w0, out, inF) : w0;
+            // fresh, and into a NaN-filled destination without accumulate
             assertClose(kernels.deltaWeight({ ...fused, inOut }), ref, tol, `ΔW inOut=${inOut}`);
             const dest = new Float32Array(out * inF).fill(NaN);
             expect(kernels.deltaWeight({ ...fused, inOut, out: dest })).toBe(dest);
@@ -140,8 +258,9 @@ for (const simd of [true, false]) {
       }
     }
 
-    it('merge then unmerge restores W0 to within float32 rounding (bound: 2 roundings × ½ ulp of max|W0 + ΔW|)', () => {
-      const c = cases[5];
+    const roundings = mergeRoundings(mergeCase.n * mergeCase.r);
+    it(`merge then unmerge restores W0 to within float32 rounding (bound: ${roundings} roundings × ½ ulp of max|W0 + ΔW|)`, () => {
+      const c = mergeCase;
       const { fused } = setup(c, 'channel', 'none', 77);
       const w0 = randomFloat32(c.outFeatures * c.inFeatures, 78);
       const w = w0.slice();
@@ -150,8 +269,7 @@ for (const simd of [true, false]) {
       expect(w.some((v, i) => v !== w0[i])).toBe(true);
       kernels.deltaWeight({ ...fused, out: w, accumulate: true, sign: -1 });
       const maxErr = Math.max(...w.map((v, i) => Math.abs(v - w0[i])));
-      // W0 ± ΔW is rounded to float32 once per pass (here n·r < KC: ΔW is summed in registers, then added once)
-      expect(maxErr).toBeLessThanOrEqual(2 * 2 ** -24 * maxMerged);
+      expect(maxErr).toBeLessThanOrEqual(roundings * 2 ** -24 * maxMerged);
     });
   });
 }
