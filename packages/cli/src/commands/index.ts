@@ -1,5 +1,9 @@
 import type { Command } from './command.js';
+import { convertCommand } from './convert.js';
+import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
+import { trainCommand } from './train.js';
 
-/** Every command, in the order `multilora --help` lists them. Add new commands (demo, train, convert, merge) here. */
-export const commands: readonly Command[] = [inspectCommand];
+/** Every command, in the order `multilora --help` lists them. */
+export const commands: readonly Command[] = [demoCommand, trainCommand, inspectCommand, convertCommand, mergeCommand];

@@ -100,7 +100,7 @@ describe('multilora inspect', () => {
     }
     const unknown = capture();
     expect(await main(['frobnicate'], unknown.io)).toBe(2);
-    expect(unknown.err.join('\n')).toContain('unknown command "frobnicate". Available: inspect');
+    expect(unknown.err.join('\n')).toContain('unknown command "frobnicate". Available: demo, train, inspect, convert, merge');
   });
 
   it('--base stored [in, out] is transposed under fan_in_fan_out, and named as transposed otherwise', async () => {

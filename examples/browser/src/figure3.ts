@@ -1,0 +1,61 @@
+/**
+ * The Figure-3 model of bench/tfjs-training.bench.ts (the tfjs issue's throughput benchmark), rebuilt here
+ * because that file is a script, not a module: 2 transformer-like blocks (RMS norms, single-head attention
+ * with q, k, v, o projections, a 2-layer MLP; 6 Dense layers per block), a Dense head, inputs
+ * [batch, seq, hidden]. The same layer names and seeded Glorot initialisers as the Node benchmark.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Sizes of the Figure-3 model (the Node benchmark's defaults: hidden 256, seq 32, batch 8; quick: 128, 16). */
+export interface Figure3Size {
+  hidden: number;
+  seq: number;
+  batch: number;
+  blocks: number;
+  head: number;
+}
+
+/** The Node benchmark's full and `--quick` sizes. */
+export const FIGURE3_SIZES: Record<'full' | 'quick', Figure3Size> = {
+  full: { hidden: 256, seq: 32, batch: 8, blocks: 2, head: 16 },
+  quick: { hidden: 128, seq: 16, batch: 8, blocks: 2, head: 16 },
+};
+
+/** RMS normalisation without weights (tfjs's LayerNormalization has a slow Tile gradient; see the Node benchmark). */
+class RmsNorm extends tf.layers.Layer {
+  static className = 'RmsNorm';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.div(x, tf.sqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6)));
+    });
+  }
+}
+
+function block(x: tf.SymbolicTensor, i: number, hidden: number): tf.SymbolicTensor {
+  const dense = (units: number, name: string, activation?: 'relu') =>
+    tf.layers.dense({ units, name: `b${i}_${name}`, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: i * 10 + name.length }) });
+  const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(input) as tf.SymbolicTensor;
+  const h = apply(new RmsNorm({ name: `b${i}_norm1` }), x);
+  const q = apply(dense(hidden, 'q_proj'), h);
+  const k = apply(dense(hidden, 'k_proj'), h);
+  const v = apply(dense(hidden, 'v_proj'), h);
+  const scores = apply(tf.layers.dot({ axes: 2, name: `b${i}_scores` }), [q, k]);
+  const weights = apply(tf.layers.softmax({ axis: 2, name: `b${i}_softmax` }), scores);
+  const context = apply(tf.layers.dot({ axes: [2, 1], name: `b${i}_context` }), [weights, v]);
+  const o = apply(dense(hidden, 'o_proj'), context);
+  const x2 = apply(tf.layers.add({ name: `b${i}_res1` }), [x, o]);
+  const h2 = apply(new RmsNorm({ name: `b${i}_norm2` }), x2);
+  const up = apply(dense(2 * hidden, 'up_proj', 'relu'), h2);
+  const down = apply(dense(hidden, 'down_proj'), up);
+  return apply(tf.layers.add({ name: `b${i}_res2` }), [x2, down]);
+}
+
+/** The Figure-3 model of `size`. */
+export function buildFigure3Model(size: Figure3Size): tf.LayersModel {
+  const input = tf.input({ shape: [size.seq, size.hidden], name: 'features' });
+  let x = input;
+  for (let i = 0; i < size.blocks; i++) x = block(x, i, size.hidden);
+  const head = tf.layers.dense({ units: size.head, name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 99 }) });
+  return tf.model({ inputs: input, outputs: head.apply(x) as tf.SymbolicTensor });
+}
