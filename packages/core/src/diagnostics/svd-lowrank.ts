@@ -1,7 +1,8 @@
 import { check } from '../errors.js';
 import { checkReferenceInputs, referenceEffectiveB, type ReferenceModule } from '../math/reference-module.js';
-import { applyQ, cleanReflectors } from './linalg/householder.js';
+import { applyQ } from './linalg/householder.js';
 import { qrFactor, type QrFactors } from './linalg/qr.js';
+import { scratch, zeroedScratch } from './linalg/workspace.js';
 import { checkFinite, checkMatrix, fromColumnMajor, toColumnMajor, type DenseMatrix } from './matrix.js';
 import { svd, type SvdOptions, type SvdResult } from './svd-dense.js';
 
@@ -11,13 +12,25 @@ export interface LowRankFactors {
   right: DenseMatrix;
 }
 
+/** The upper trapezoid R [k, p] of a factored array as a row-major copy (zeros below the diagonal) in slot `name`. */
+function upperRows(f: QrFactors, p: number, name: string): Float64Array {
+  const r = zeroedScratch(name, f.k * p);
+  for (let q = 0; q < p; q++) {
+    const col = q * f.m;
+    for (let i = 0; i <= Math.min(q, f.k - 1); i++) r[i * p + q] = f.a[col + i];
+  }
+  return r;
+}
+
 /** The [kL, kR] core R_L · R_Rᵀ as a row-major matrix (R: the upper trapezoids of the factored arrays). */
 function core(l: QrFactors, r: QrFactors, p: number): DenseMatrix {
-  const data = new Float64Array(l.k * r.k);
+  const rl = upperRows(l, p, 'lowrank.left-r');
+  const rr = upperRows(r, p, 'lowrank.right-r');
+  const data = scratch('lowrank.core', l.k * r.k);
   for (let i = 0; i < l.k; i++) {
     for (let j = 0; j < r.k; j++) {
       let s = 0;
-      for (let q = Math.max(i, j); q < p; q++) s += l.a[i + q * l.m] * r.a[j + q * r.m];
+      for (let q = Math.max(i, j), a = i * p, b = j * p; q < p; q++) s += rl[a + q] * rr[b + q];
       data[i * r.k + j] = s;
     }
   }
@@ -26,16 +39,17 @@ function core(l: QrFactors, r: QrFactors, p: number): DenseMatrix {
 
 /** Q · [X; 0] for the [k, t] row-major X: the singular vectors of the core lifted to the full space. */
 function lift(f: QrFactors, x: DenseMatrix): DenseMatrix {
-  const c = new Float64Array(f.m * x.cols);
+  const c = zeroedScratch('lowrank.lift', f.m * x.cols);
   for (let j = 0; j < x.cols; j++) for (let i = 0; i < x.rows; i++) c[i + j * f.m] = x.data[i * x.cols + j];
-  applyQ(f.m, f.k, cleanReflectors(f.a, f.m, f.m, f.k), f.tau, c, 0, f.m, x.cols, false, f.blockT);
+  applyQ(f.m, f.k, f.a, f.m, f.tau, c, 0, f.m, x.cols, false, f.blockT, x.rows);
   return fromColumnMajor(c, f.m, x.cols);
 }
 
 /**
  * The exact thin SVD of ΔW = left · right without forming ΔW: thin Householder QR of left and of
  * rightᵀ, the SVD of the small core R_L·R_Rᵀ, and its vectors multiplied back. O((out + in)·p²)
- * instead of O(out·in·min(out, in)). Returns min(out, in, p) values, zeros included.
+ * instead of O(out·in·min(out, in)). Returns min(out, in, p) values, zeros included. Its temporaries
+ * stay allocated between calls, at the size of the largest call so far (see linalg/workspace.ts).
  */
 export function lowRankSvd(factors: LowRankFactors, options: SvdOptions = {}): SvdResult {
   const { left, right } = factors;
@@ -46,9 +60,12 @@ export function lowRankSvd(factors: LowRankFactors, options: SvdOptions = {}): S
     'the product needs left.cols = right.rows (ΔW = left · right).');
   const p = left.cols;
   const vectors = options.vectors ?? 'both';
-  const l = qrFactor(toColumnMajor(left), left.rows, p);
+  // The QRs work in place on reused scratch memory (see linalg/workspace.ts).
+  const l = qrFactor(toColumnMajor(left, scratch('lowrank.left', left.rows * p)), left.rows, p);
   // right [p, in] row-major is rightᵀ [in, p] column-major.
-  const r = qrFactor(right.data.slice(), right.cols, p);
+  const rightT = scratch('lowrank.right', right.data.length);
+  rightT.set(right.data);
+  const r = qrFactor(rightT, right.cols, p);
   const small = svd(core(l, r, p), { vectors });
   const result: SvdResult = { s: small.s };
   if (small.u) result.u = lift(l, small.u);

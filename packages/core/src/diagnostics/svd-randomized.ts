@@ -1,7 +1,7 @@
 import { check } from '../errors.js';
 import { SeededRandom } from '../rng.js';
 import { colMajor, colMajorT, gemm, type Operand } from './linalg/blas.js';
-import { applyQ, cleanReflectors } from './linalg/householder.js';
+import { applyQ } from './linalg/householder.js';
 import { qrFactor } from './linalg/qr.js';
 import { checkMatrix, fromColumnMajor, leadingColumns, type DenseMatrix } from './matrix.js';
 import { svd, type SvdResult } from './svd-dense.js';
@@ -46,7 +46,7 @@ function orthonormalize(y: Float64Array, m: number, l: number): Float64Array {
   const f = qrFactor(y, m, l);
   const q = new Float64Array(m * l);
   for (let j = 0; j < l; j++) q[j + j * m] = 1;
-  applyQ(m, f.k, cleanReflectors(f.a, m, m, f.k), f.tau, q, 0, m, l, false, f.blockT);
+  applyQ(m, f.k, f.a, m, f.tau, q, 0, m, l, false, f.blockT, l);
   return q;
 }
 

@@ -85,15 +85,16 @@ const tBuffer = new Float64Array(BLOCK * BLOCK);
 /**
  * C ← (I − V T Vᵀ) C, or with `transpose` C ← (I − V Tᵀ Vᵀ) C, for C [rows, cols] column-major at
  * `co`; V [rows, kb] clean at `vo`, T [kb, kb] at `to` (leading dimension `ldt`) from {@link larft}.
- * Two GEMMs and a small triangular product.
+ * Two GEMMs and a small triangular product. C's rows from `nonzeroRows` on must be zero (they are
+ * left out of Vᵀ C).
  */
 export function applyBlock(
   rows: number, kb: number, v: Float64Array, vo: number, ldv: number, t: Float64Array, to: number, ldt: number,
-  c: Float64Array, co: number, ldc: number, cols: number, transpose: boolean,
+  c: Float64Array, co: number, ldc: number, cols: number, transpose: boolean, nonzeroRows = rows,
 ): void {
   if (work.length < kb * cols) work = new Float64Array(kb * cols);
   const w = work;
-  gemm(kb, cols, rows, 1, colMajorT(v, vo, ldv), colMajor(c, co, ldc), 0, w, 0, kb);
+  gemm(kb, cols, nonzeroRows, 1, colMajorT(v, vo, ldv), colMajor(c, co, ldc), 0, w, 0, kb);
   for (let j = 0; j < cols; j++) {
     const wo = j * kb;
     if (transpose) {
@@ -114,55 +115,82 @@ export function applyBlock(
 }
 
 /**
- * C ← Q C (or Qᵀ C with `transpose`) for Q = H_0 H_1 … H_{k−1} given by the clean reflector matrix V
- * [m, k] (column-major, ld m: unit diagonal, zeros above) and τ; C is [m, cols] at `co`, ld `ldc`.
- * `blockT[b]`, when given, is the T factor of reflectors [b·BLOCK, (b+1)·BLOCK) (ld BLOCK).
+ * Runs `body` with the top kb × kb of the factored block at `ao` (leading dimension `lda`) made unit
+ * lower triangular, so that the block's columns are the clean reflectors V (unit diagonal, zeros
+ * above, LAPACK's tails below) in place; what was on and above the diagonal (R, or other reflectors)
+ * is restored afterwards. This spares a copy of the whole reflector block per use.
+ */
+export function withUnitDiagonal(a: Float64Array, ao: number, lda: number, kb: number, body: () => void): void {
+  const saved = new Float64Array(kb * kb);
+  for (let j = 0; j < kb; j++) {
+    const c = ao + j * lda;
+    for (let i = 0; i <= j; i++) {
+      saved[i + j * kb] = a[c + i];
+      a[c + i] = i === j ? 1 : 0;
+    }
+  }
+  try {
+    body();
+  } finally {
+    for (let j = 0; j < kb; j++) {
+      const c = ao + j * lda;
+      for (let i = 0; i <= j; i++) a[c + i] = saved[i + j * kb];
+    }
+  }
+}
+
+/**
+ * C ← Q C (or Qᵀ C with `transpose`) for Q = H_0 H_1 … H_{k−1} whose reflectors are the tails below
+ * the diagonal of the factored column-major array `a` ([m, ≥ k], leading dimension `lda`; used in
+ * place, left as it was) with τ; C is [m, cols] at `co`, ld `ldc`. `blockT[b]`, when given, is the T
+ * factor of reflectors [b·BLOCK, (b+1)·BLOCK) (ld BLOCK); missing ones are formed here. When C's rows
+ * from `nonzeroRows` on are zero (C = [X; 0]), the first block applied skips them.
  */
 export function applyQ(
-  m: number, k: number, v: Float64Array, tau: Float64Array, c: Float64Array, co: number, ldc: number, cols: number,
-  transpose: boolean, blockT?: readonly Float64Array[],
+  m: number, k: number, a: Float64Array, lda: number, tau: Float64Array, c: Float64Array, co: number, ldc: number,
+  cols: number, transpose: boolean, blockT?: readonly (Float64Array | undefined)[], nonzeroRows = m,
 ): void {
   const starts: number[] = [];
   for (let j = 0; j < k; j += BLOCK) starts.push(j);
   if (!transpose) starts.reverse();
+  let filled = nonzeroRows;
   for (const j of starts) {
+    const depth = Math.max(0, Math.min(m, filled) - j);
+    filled = m;
     const kb = Math.min(BLOCK, k - j);
-    const vo = j + j * m;
-    let t = blockT?.[j / BLOCK];
-    if (!t) {
-      t = tBuffer;
-      larft(m - j, kb, v, vo, m, tau, j, t, 0, BLOCK);
-    }
-    applyBlock(m - j, kb, v, vo, m, t, 0, BLOCK, c, co + j, ldc, cols, transpose);
+    const vo = j + j * lda;
+    withUnitDiagonal(a, vo, lda, kb, () => {
+      let t = blockT?.[j / BLOCK];
+      if (!t) {
+        t = tBuffer;
+        larft(m - j, kb, a, vo, lda, tau, j, t, 0, BLOCK);
+      }
+      applyBlock(m - j, kb, a, vo, lda, t, 0, BLOCK, c, co + j, ldc, cols, transpose, depth);
+    });
   }
 }
 
 /**
  * The first `cols` columns of Q = H_0 … H_{k−1} (k ≤ cols ≤ m) as a column-major [m, cols] array, from
- * the clean reflectors V [m, k] (LAPACK dorgqr): blocks applied last to first to the identity, each
- * touching only rows and columns from its own start on (the rest is still the identity), which
- * costs 4mk² − 4k³/3 instead of 2mk·cols for a general product.
+ * the reflectors of the factored array `a` (leading dimension `lda`, used in place as in
+ * {@link applyQ}) and τ (LAPACK dorgqr): blocks applied last to first to the identity, each touching
+ * only rows and columns from its own start on (the rest is still the identity), which costs
+ * 4mk² − 4k³/3 instead of 2mk·cols for a general product. Written into `out` when given.
  */
-export function formQ(m: number, k: number, cols: number, v: Float64Array, tau: Float64Array): Float64Array {
-  const c = new Float64Array(m * cols);
+export function formQ(
+  m: number, k: number, cols: number, a: Float64Array, lda: number, tau: Float64Array, out: Float64Array = new Float64Array(m * cols),
+): Float64Array {
+  const c = out.fill(0);
   for (let i = 0; i < cols; i++) c[i + i * m] = 1;
   const starts: number[] = [];
   for (let j = 0; j < k; j += BLOCK) starts.push(j);
   for (const j of starts.reverse()) {
     const kb = Math.min(BLOCK, k - j);
-    const vo = j + j * m;
-    larft(m - j, kb, v, vo, m, tau, j, tBuffer, 0, BLOCK);
-    applyBlock(m - j, kb, v, vo, m, tBuffer, 0, BLOCK, c, j + j * m, m, cols - j, false);
+    const vo = j + j * lda;
+    withUnitDiagonal(a, vo, lda, kb, () => {
+      larft(m - j, kb, a, vo, lda, tau, j, tBuffer, 0, BLOCK);
+      applyBlock(m - j, kb, a, vo, lda, tBuffer, 0, BLOCK, c, j + j * m, m, cols - j, false);
+    });
   }
   return c;
-}
-
-/** The reflectors of a factored [m, k] block at `ao` as a clean matrix [m, k]: unit diagonal, zeros above. */
-export function cleanReflectors(a: Float64Array, lda: number, m: number, k: number, ao = 0): Float64Array {
-  const v = new Float64Array(m * k);
-  for (let j = 0; j < k; j++) {
-    v[j + j * m] = 1;
-    if (j + 1 < m) v.set(a.subarray(ao + j + 1 + j * lda, ao + m + j * lda), j + 1 + j * m);
-  }
-  return v;
 }
