@@ -101,8 +101,8 @@ try {
     const l = gaussian(size, p, size + p, 1 / Math.sqrt(p));
     const r = gaussian(p, size, size * 7 + p, 1 / Math.sqrt(size));
     const factors = { left: l, right: r };
-    const values = await time(() => lowRankSvd(factors, { vectors: 'none' }), { repeats: 5, warmup: 1 });
-    const full = await time(() => lowRankSvd(factors, { vectors: 'both' }), { repeats: 5, warmup: 1 });
+    const values = await time(() => lowRankSvd(factors, { vectors: 'none' }), { repeats: 9, warmup: 2 });
+    const full = await time(() => lowRankSvd(factors, { vectors: 'both' }), { repeats: 9, warmup: 2 });
     const ours = lowRankSvd(factors, { vectors: 'none' }).s;
     const numpy = numpySvd(dir, `lr${size}-${p}`, { l, r }, size > 2048 ? 1 : 3);
     const diff = maxRelativeDifference(ours, numpy.s, p);

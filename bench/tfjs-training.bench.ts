@@ -16,14 +16,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { getKernels, registerKernels, type MultiLoraConfig } from '@multilora/core';
 import { loadWasmKernels } from '@multilora/wasm-kernels';
 import { applyMultiLoRA, setFastKernel } from '@multilora/tfjs';
+import { buildFigure3Model, FIGURE3_SIZES } from './figure3-model.js';
 import { median, printTable, writeResults } from './harness.js';
 
 const QUICK = process.argv.includes('--quick');
-const HIDDEN = QUICK ? 128 : 256;
-const SEQ = QUICK ? 16 : 32;
-const BATCH = 8;
-const BLOCKS = 2;
-const HEAD = 16;
+const SIZE = FIGURE3_SIZES[QUICK ? 'quick' : 'full'];
+const { hidden: HIDDEN, seq: SEQ, batch: BATCH, blocks: BLOCKS, head: HEAD } = SIZE;
 const STEPS = QUICK ? 3 : 5;
 const WARMUP = 2;
 
@@ -60,55 +58,13 @@ const MODES: Mode[] = [
   { name: 'wasm + fused kernel (ts)', backend: 'wasm', fast: true, kernels: 'ts' },
 ];
 
-/**
- * RMS normalisation without weights. tfjs-layers' LayerNormalization is not used: its backward tiles the
- * moments and tfjs's Tile gradient is one slice per repetition, which took ~460 ms of a ~935 ms step here
- * (tf.profile), drowning what the adapters cost in a cost no adapter implementation controls.
- */
-class RmsNorm extends tf.layers.Layer {
-  static className = 'RmsNorm';
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return tf.div(x, tf.sqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6)));
-    });
-  }
-}
-
-/** One transformer-like block: single-head attention (q, k, v, o) and an MLP, residuals, RMS norms. */
-function block(x: tf.SymbolicTensor, i: number): tf.SymbolicTensor {
-  const dense = (units: number, name: string, activation?: 'relu') =>
-    tf.layers.dense({ units, name: `b${i}_${name}`, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: i * 10 + name.length }) });
-  const h = new RmsNorm({ name: `b${i}_norm1` }).apply(x) as tf.SymbolicTensor;
-  const q = dense(HIDDEN, 'q_proj').apply(h) as tf.SymbolicTensor;
-  const k = dense(HIDDEN, 'k_proj').apply(h) as tf.SymbolicTensor;
-  const v = dense(HIDDEN, 'v_proj').apply(h) as tf.SymbolicTensor;
-  const scores = tf.layers.dot({ axes: 2, name: `b${i}_scores` }).apply([q, k]) as tf.SymbolicTensor;
-  const weights = tf.layers.softmax({ axis: 2, name: `b${i}_softmax` }).apply(scores) as tf.SymbolicTensor;
-  const context = tf.layers.dot({ axes: [2, 1], name: `b${i}_context` }).apply([weights, v]) as tf.SymbolicTensor;
-  const o = dense(HIDDEN, 'o_proj').apply(context) as tf.SymbolicTensor;
-  const x2 = tf.layers.add({ name: `b${i}_res1` }).apply([x, o]) as tf.SymbolicTensor;
-  const h2 = new RmsNorm({ name: `b${i}_norm2` }).apply(x2) as tf.SymbolicTensor;
-  const up = dense(2 * HIDDEN, 'up_proj', 'relu').apply(h2) as tf.SymbolicTensor;
-  const down = dense(HIDDEN, 'down_proj').apply(up) as tf.SymbolicTensor;
-  return tf.layers.add({ name: `b${i}_res2` }).apply([x2, down]) as tf.SymbolicTensor;
-}
-
-function buildModel(): tf.LayersModel {
-  const input = tf.input({ shape: [SEQ, HIDDEN], name: 'features' });
-  let x = input;
-  for (let i = 0; i < BLOCKS; i++) x = block(x, i);
-  const out = tf.layers.dense({ units: HEAD, name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 99 }) }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
-}
-
 function bytesOf(weights: tf.LayerVariable[]): number {
   return weights.reduce((p, w) => p + 4 * (w.shape as number[]).reduce((a, d) => a * d, 1), 0);
 }
 
 /** A model of one variant with its optimizer and one training step (the step reads the loss to finish). */
 function prepare(variant: Variant, x: tf.Tensor, y: tf.Tensor) {
-  const model = buildModel();
+  const model = buildFigure3Model(SIZE);
   let adapterBytes = 0;
   if (variant.config) {
     adapterBytes = bytesOf(applyMultiLoRA(model, { seed: 1, ...variant.config }).adapterWeights);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MultiLoraConfig } from '@multilora/core';
 import { applyMultiLoRA } from '@multilora/tfjs';
 import { useBackend, backendLabel, type BackendName } from './backends.js';
-import { buildFigure3Model, FIGURE3_SIZES } from './figure3.js';
+import { buildFigure3Model, FIGURE3_SIZES } from '../../../bench/figure3-model.js';
 
 /** Options of {@link runBenchmark}. */
 export interface BenchmarkOptions {

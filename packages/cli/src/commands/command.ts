@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 /** One `multilora <name>` command: a file under src/commands/ and an entry in the registry. */
@@ -9,4 +11,13 @@ export interface Command {
   help: string;
   /** Runs with the arguments after the command name; resolves to the exit code. Throws UsageError for bad arguments. */
   run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** node:util's `parseArgs` in strict mode, with its complaints turned into a UsageError (exit code 2, with a --help hint). */
+export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -1,11 +1,10 @@
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { lowRankFrobenius, moduleFactors, type Adapter, type FloatDtype, type LowRankFactors } from '@multilora/core';
 import { readAdapterFolder, writeAdapterFolder } from '@multilora/core/node';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { cell } from '../table.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const HELP = `Usage: multilora convert <adapter-dir> <out-dir> [options]
 
@@ -64,13 +63,7 @@ export function largestDeltaDifference(a: Adapter, b: Adapter): number {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     io.out(HELP);
     return 0;

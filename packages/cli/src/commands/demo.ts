@@ -1,6 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SeededRandom, deriveSeed, renderContributionBarsSvg, renderSimilarityHeatmapSvg, renderSpectrumHistogramSvg, writeSafetensors } from '@multilora/core';
 import { writeAdapterFolder } from '@multilora/core/node';
 import { prepareBackend } from '../backend.js';
@@ -15,7 +14,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { cell, formatTable } from '../table.js';
 import { saveModelFiles } from '../tfjs-files.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const HELP = `Usage: multilora demo [options]
 
@@ -147,13 +146,7 @@ async function writeOutputs(out: string, s: DemoSettings, e: Experiment) {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values } = parsed;
+  const { values } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
   if (values.help) {
     io.out(HELP);
     return 0;

@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { inspect, renderReportFigures, renderReportHtml, type InspectReport, type UpdateDiagnostics, type UpdateInput } from '@multilora/core';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { loadBase, loadUpdate, type LoadedUpdate } from '../load.js';
 import { cell, formatTable } from '../table.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const HELP = `Usage: multilora inspect <adapter-dir> [options]
 
@@ -53,14 +52,6 @@ function integer(flag: string, value: string | undefined, fallback: number): num
   return v;
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 function asInput(label: string, source: string, loaded: LoadedUpdate): UpdateInput {
   return 'adapter' in loaded ? { label, source, adapter: loaded.adapter } : { label, source, deltas: loaded.deltas };
 }
@@ -89,7 +80,7 @@ async function writeReport(report: InspectReport, out: string): Promise<string[]
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     io.out(HELP);
     return 0;

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readAdapterFolder } from '@multilora/core/node';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const HELP = `Usage: multilora merge <model-dir> <adapter-dir> <out-dir> [options]
 
@@ -33,13 +32,7 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
     io.out(HELP);
     return 0;

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { resolveConfig, type MultiLoraConfig } from '@multilora/core';
 import { applyMultiLoRA } from '@multilora/tfjs';
 import { prepareBackend } from '../backend.js';
@@ -13,7 +12,7 @@ import { DATASET_FORMAT, fitRows, readDataset, type Row, type RowError } from '.
 import { trainLoop } from '../training/loop.js';
 import { planLoss, type LossKind } from '../training/loss.js';
 import { batchRows } from '../training/schedule.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const HELP = `Usage: multilora train <model> <dataset> [options]
 
@@ -101,13 +100,7 @@ function endsInSoftmax(model: tf.LayersModel): boolean {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (v.help) {
     io.out(HELP);
     return 0;

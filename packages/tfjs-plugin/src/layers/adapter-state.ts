@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModuleKind, ScaleMode } from '@multilora/core';
-import type { BranchAttrs } from '../ops/branch-tf.js';
+import { deltaWeightInOut, type BranchAttrs } from '../ops/branch-tf.js';
 import { weightLists, type LayerInternals } from './tfjs-internals.js';
 
 /** What a saved model records of a layer's adapter (its `multilora` config entry). */
@@ -112,4 +112,10 @@ export function branchActive(state: AdapterState): boolean {
 /** The attributes of the fused op. */
 export function branchAttrs(state: AdapterState): BranchAttrs {
   return { n: state.n, r: state.r, gamma: state.gamma, scaleMode: state.scaleMode as ScaleMode };
+}
+
+/** ΔW of a layer whose A_cat is [n·r, in] and whose base weight is [in, out] (Dense, Embedding). */
+export function inOutDeltaWeight(layer: MultiLoraLayer): tf.Tensor {
+  const s = layer.multilora;
+  return deltaWeightInOut(s.a.read() as tf.Tensor2D, s.b.read() as tf.Tensor2D, s.scale.read(), branchAttrs(s));
 }

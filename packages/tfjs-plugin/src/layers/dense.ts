@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { deltaWeightInOut } from '../ops/branch-tf.js';
 import { multiLoraLinear } from '../ops/linear.js';
 import {
-  branchActive, branchAttrs, branchInput, buildAdapter, settingsFromConfig, settingsToConfig,
+  branchActive, branchAttrs, inOutDeltaWeight, branchInput, buildAdapter, settingsFromConfig, settingsToConfig,
   type AdapterSettings, type AdapterState, type MultiLoraLayer,
 } from './adapter-state.js';
 import type { LayerKind } from './layer-kind.js';
@@ -79,8 +78,5 @@ export const denseKind: LayerKind = {
   aShape: (layer, nr) => [nr, (layer as DenseLayer).kernel.shape[0] as number],
   aFromFile: (a) => a,
   aToFile: (a) => a,
-  deltaWeight: (layer) => {
-    const s = layer.multilora;
-    return deltaWeightInOut(s.a.read() as tf.Tensor2D, s.b.read() as tf.Tensor2D, s.scale.read(), branchAttrs(s));
-  },
+  deltaWeight: inOutDeltaWeight,
 };

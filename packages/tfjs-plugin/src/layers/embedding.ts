@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { deltaWeightInOut } from '../ops/branch-tf.js';
 import { multiLoraEmbedding } from '../ops/embedding.js';
 import {
-  branchActive, branchAttrs, buildAdapter, settingsFromConfig, settingsToConfig,
+  branchActive, branchAttrs, inOutDeltaWeight, buildAdapter, settingsFromConfig, settingsToConfig,
   type AdapterSettings, type AdapterState, type MultiLoraLayer,
 } from './adapter-state.js';
 import type { LayerKind } from './layer-kind.js';
@@ -70,8 +69,5 @@ export const embeddingKind: LayerKind = {
   aShape: (layer, nr) => [nr, (layer as EmbeddingLayer).inputDim],
   aFromFile: (a) => a,
   aToFile: (a) => a,
-  deltaWeight: (layer) => {
-    const s = layer.multilora;
-    return deltaWeightInOut(s.a.read() as tf.Tensor2D, s.b.read() as tf.Tensor2D, s.scale.read(), branchAttrs(s));
-  },
+  deltaWeight: inOutDeltaWeight,
 };

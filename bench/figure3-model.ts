@@ -1,12 +1,12 @@
 /**
- * The Figure-3 model of bench/tfjs-training.bench.ts (the tfjs issue's throughput benchmark), rebuilt here
- * because that file is a script, not a module: 2 transformer-like blocks (RMS norms, single-head attention
+ * The model of the paper's Figure 3 as our benchmarks train it (bench/tfjs-training.bench.ts in Node,
+ * bench/browser-training.bench.ts through the browser page): 2 transformer-like blocks (RMS norms, single-head attention
  * with q, k, v, o projections, a 2-layer MLP; 6 Dense layers per block), a Dense head, inputs
- * [batch, seq, hidden]. The same layer names and seeded Glorot initialisers as the Node benchmark.
+ * [batch, seq, hidden]. Layer names and seeded Glorot initialisers are fixed, so every backend trains the same model.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Sizes of the Figure-3 model (the Node benchmark's defaults: hidden 256, seq 32, batch 8; quick: 128, 16). */
+/** Sizes of the Figure-3 model. */
 export interface Figure3Size {
   hidden: number;
   seq: number;
@@ -15,13 +15,17 @@ export interface Figure3Size {
   head: number;
 }
 
-/** The Node benchmark's full and `--quick` sizes. */
+/** The benchmarks' full and `--quick` sizes. */
 export const FIGURE3_SIZES: Record<'full' | 'quick', Figure3Size> = {
   full: { hidden: 256, seq: 32, batch: 8, blocks: 2, head: 16 },
   quick: { hidden: 128, seq: 16, batch: 8, blocks: 2, head: 16 },
 };
 
-/** RMS normalisation without weights (tfjs's LayerNormalization has a slow Tile gradient; see the Node benchmark). */
+/**
+ * RMS normalisation without weights. tfjs-layers' LayerNormalization is not used: its backward tiles the
+ * moments and tfjs's Tile gradient is one slice per repetition, which took ~460 ms of a ~935 ms step
+ * (tf.profile), drowning what the adapters cost in a cost no adapter implementation controls.
+ */
 class RmsNorm extends tf.layers.Layer {
   static className = 'RmsNorm';
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
