@@ -14,7 +14,7 @@ export interface Command {
 }
 
 /** node:util's `parseArgs` in strict mode, with its complaints turned into a UsageError (exit code 2, with a --help hint). */
-export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(config: T) {
+export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (e) {
