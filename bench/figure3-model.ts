@@ -5,6 +5,7 @@
  * [batch, seq, hidden]. Layer names and seeded Glorot initialisers are fixed, so every backend trains the same model.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { MultiLoraConfig } from '@multilora/core';
 
 /** Sizes of the Figure-3 model. */
 export interface Figure3Size {
@@ -63,3 +64,20 @@ export function buildFigure3Model(size: Figure3Size): tf.LayersModel {
   const head = tf.layers.dense({ units: size.head, name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 99 }) });
   return tf.model({ inputs: input, outputs: head.apply(x) as tf.SymbolicTensor });
 }
+
+/** One adapter setting of the Figure-3 comparison; no `config` = frozen base, only the head trains. */
+export interface Figure3Variant {
+  name: string;
+  config?: Partial<MultiLoraConfig>;
+}
+
+/** LoRA r ∈ {8, 32, 64} against MultiLoRA n×r ∈ {4×8, 8×8, 2×32}, and the frozen base. */
+export const FIGURE3_VARIANTS: readonly Figure3Variant[] = [
+  { name: 'frozen base, no adapter' },
+  { name: 'LoRA r=8', config: { n: 1, r: 8, init: 'lora' } },
+  { name: 'LoRA r=32', config: { n: 1, r: 32, init: 'lora' } },
+  { name: 'LoRA r=64', config: { n: 1, r: 64, init: 'lora' } },
+  { name: 'MultiLoRA 4×8', config: { n: 4, r: 8 } },
+  { name: 'MultiLoRA 8×8', config: { n: 8, r: 8 } },
+  { name: 'MultiLoRA 2×32', config: { n: 2, r: 32 } },
+];

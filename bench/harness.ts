@@ -5,6 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.js';
+
+export { median };
 
 /** Timing summary of one measured function, in milliseconds. */
 export interface Timing {
@@ -30,12 +33,6 @@ export async function time(fn: () => unknown, { repeats = 7, warmup = 2 } = {}):
   return { medianMs: median(samples), minMs: samples[0], maxMs: samples[samples.length - 1], repeats };
 }
 
-/** The median of a sorted or unsorted list. */
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** What the results were measured on. */
 export function machine() {

@@ -13,10 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { getKernels, registerKernels, type MultiLoraConfig } from '@multilora/core';
+import { getKernels, registerKernels } from '@multilora/core';
 import { loadWasmKernels } from '@multilora/wasm-kernels';
 import { applyMultiLoRA, setFastKernel } from '@multilora/tfjs';
-import { buildFigure3Model, FIGURE3_SIZES } from './figure3-model.js';
+import { buildFigure3Model, FIGURE3_SIZES, FIGURE3_VARIANTS as VARIANTS, type Figure3Variant as Variant } from './figure3-model.js';
 import { median, printTable, writeResults } from './harness.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -24,21 +24,6 @@ const SIZE = FIGURE3_SIZES[QUICK ? 'quick' : 'full'];
 const { hidden: HIDDEN, seq: SEQ, batch: BATCH, blocks: BLOCKS, head: HEAD } = SIZE;
 const STEPS = QUICK ? 3 : 5;
 const WARMUP = 2;
-
-interface Variant {
-  name: string;
-  config?: Partial<MultiLoraConfig>;
-}
-
-const VARIANTS: Variant[] = [
-  { name: 'frozen base, no adapter' },
-  { name: 'LoRA r=8', config: { n: 1, r: 8, init: 'lora' } },
-  { name: 'LoRA r=32', config: { n: 1, r: 32, init: 'lora' } },
-  { name: 'LoRA r=64', config: { n: 1, r: 64, init: 'lora' } },
-  { name: 'MultiLoRA 4×8', config: { n: 4, r: 8 } },
-  { name: 'MultiLoRA 8×8', config: { n: 8, r: 8 } },
-  { name: 'MultiLoRA 2×32', config: { n: 2, r: 32 } },
-];
 
 interface Mode {
   name: string;

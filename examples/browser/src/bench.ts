@@ -4,10 +4,10 @@
  * LoRA r ∈ {8, 32, 64} and MultiLoRA n×r ∈ {4×8, 8×8, 2×32}, timed round-robin like the Node benchmark.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MultiLoraConfig } from '@multilora/core';
 import { applyMultiLoRA } from '@multilora/tfjs';
 import { useBackend, backendLabel, type BackendName } from './backends.js';
-import { buildFigure3Model, FIGURE3_SIZES } from '../../../bench/figure3-model.js';
+import { buildFigure3Model, FIGURE3_SIZES, FIGURE3_VARIANTS as VARIANTS } from '../../../bench/figure3-model.js';
+import { median } from '../../../bench/stats.js';
 
 /** Options of {@link runBenchmark}. */
 export interface BenchmarkOptions {
@@ -28,21 +28,6 @@ export interface BenchmarkRow {
   samplesPerSec: number;
   trainable: number;
 }
-
-const VARIANTS: { name: string; config?: Partial<MultiLoraConfig> }[] = [
-  { name: 'frozen base, no adapter' },
-  { name: 'LoRA r=8', config: { n: 1, r: 8, init: 'lora' } },
-  { name: 'LoRA r=32', config: { n: 1, r: 32, init: 'lora' } },
-  { name: 'LoRA r=64', config: { n: 1, r: 64, init: 'lora' } },
-  { name: 'MultiLoRA 4×8', config: { n: 4, r: 8 } },
-  { name: 'MultiLoRA 8×8', config: { n: 8, r: 8 } },
-  { name: 'MultiLoRA 2×32', config: { n: 2, r: 32 } },
-];
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Runs the benchmark; `onProgress` gets a line per measured variant. */
 export async function runBenchmark(options: BenchmarkOptions, onProgress: (line: string) => void = () => {}): Promise<BenchmarkRow[]> {
