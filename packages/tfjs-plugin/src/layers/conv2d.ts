@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { scaleOfB } from '../ops/branch-tf.js';
 import { multiLoraConv2d, type ConvGeometry } from '../ops/conv2d.js';
 import {
-  branchActive, branchAttrs, branchInput, buildAdapter, settingsFromConfig, settingsToConfig,
-  type AdapterSettings, type AdapterState, type MultiLoraLayer,
+  branchActive, branchAttrs, branchInput,
+  type MultiLoraLayer,
 } from './adapter-state.js';
+import { withAdapter } from './adapted-layer.js';
 import type { LayerKind } from './layer-kind.js';
 import { registeredLayerClass, type Conv2DLayer, type Kwargs } from './tfjs-internals.js';
 
@@ -20,22 +21,8 @@ function dilationIsOne(layer: Conv2DLayer): boolean {
  * ·B_catᵀ)), A a convolution [kh, kw, inC, n·r] with the base's stride and padding, B_cat [out, n·r] a 1×1
  * convolution; W0 and bias frozen. Registered for `model.save` / `tf.loadLayersModel`.
  */
-export class MultiLoraConv2D extends Conv2D implements MultiLoraLayer {
-  static override className = 'MultiLoraConv2D';
-  declare multilora: AdapterState;
-  declare private savedSettings: AdapterSettings;
-
-  constructor(args: Record<string, unknown>) {
-    const { multilora, ...rest } = args;
-    super(rest);
-    this.savedSettings = settingsFromConfig(multilora as Record<string, unknown>);
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    super.build(inputShape);
-    const { n, r } = this.savedSettings;
-    this.multilora = buildAdapter(this, 'conv', this.savedSettings, conv2dKind.aShape(this, n * r), this.filters);
-  }
+export class MultiLoraConv2D extends withAdapter(Conv2D, 'conv', (layer, nr) => ({ aShape: conv2dKind.aShape(layer, nr), out: layer.filters })) implements MultiLoraLayer {
+  static className = 'MultiLoraConv2D';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const state = this.multilora;
@@ -51,10 +38,6 @@ export class MultiLoraConv2D extends Conv2D implements MultiLoraLayer {
       y = tf.add(y, multiLoraConv2d(branchInput(x, state, kwargs) as tf.Tensor4D, a, b, s, branchAttrs(state), geometry));
       return this.activation.apply(channelsFirst ? tf.transpose(y, [0, 3, 1, 2]) : y);
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), multilora: settingsToConfig(this.multilora) as tf.serialization.ConfigDict };
   }
 
   /** The convolution kernel [kh, kw, inC, out]. */

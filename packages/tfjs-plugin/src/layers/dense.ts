@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiLoraLinear } from '../ops/linear.js';
 import {
-  branchActive, branchAttrs, inOutDeltaWeight, branchInput, buildAdapter, settingsFromConfig, settingsToConfig,
-  type AdapterSettings, type AdapterState, type MultiLoraLayer,
+  branchActive, branchAttrs, inOutDeltaWeight, branchInput,
+  type MultiLoraLayer,
 } from './adapter-state.js';
+import { withAdapter } from './adapted-layer.js';
 import type { LayerKind } from './layer-kind.js';
 import { registeredLayerClass, type DenseLayer, type Kwargs } from './tfjs-internals.js';
 
@@ -13,22 +14,8 @@ const Dense = registeredLayerClass<DenseLayer>('Dense');
  * A Dense layer with a MultiLoRA adapter: act(X W0 + bias + γ (X A_catᵀ ⊙ s) B_catᵀ), W0 and bias
  * frozen. A_cat is [n·r, in] and B_cat [out, n·r]. Registered for `model.save` / `tf.loadLayersModel`.
  */
-export class MultiLoraDense extends Dense implements MultiLoraLayer {
-  static override className = 'MultiLoraDense';
-  declare multilora: AdapterState;
-  declare private savedSettings: AdapterSettings;
-
-  constructor(args: Record<string, unknown>) {
-    const { multilora, ...rest } = args;
-    super(rest);
-    this.savedSettings = settingsFromConfig(multilora as Record<string, unknown>);
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    super.build(inputShape);
-    const { n, r } = this.savedSettings;
-    this.multilora = buildAdapter(this, 'linear', this.savedSettings, [n * r, this.kernel.shape[0] as number], this.units);
-  }
+export class MultiLoraDense extends withAdapter(Dense, 'linear', (layer, nr) => ({ aShape: [nr, layer.kernel.shape[0] as number], out: layer.units })) implements MultiLoraLayer {
+  static className = 'MultiLoraDense';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const state = this.multilora;
@@ -51,10 +38,6 @@ export class MultiLoraDense extends Dense implements MultiLoraLayer {
       }
       return this.activation.apply(tf.reshape(y, [...x.shape.slice(0, -1), this.units]));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), multilora: settingsToConfig(this.multilora) as tf.serialization.ConfigDict };
   }
 
   /** The Dense kernel [in, out]. */

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiLoraEmbedding } from '../ops/embedding.js';
 import {
-  branchActive, branchAttrs, inOutDeltaWeight, buildAdapter, settingsFromConfig, settingsToConfig,
-  type AdapterSettings, type AdapterState, type MultiLoraLayer,
+  branchActive, branchAttrs, inOutDeltaWeight,
+  type MultiLoraLayer,
 } from './adapter-state.js';
+import { withAdapter } from './adapted-layer.js';
 import type { LayerKind } from './layer-kind.js';
 import { registeredLayerClass, type EmbeddingLayer, type Kwargs } from './tfjs-internals.js';
 
@@ -14,22 +15,8 @@ const Embedding = registeredLayerClass<EmbeddingLayer>('Embedding');
  * B_catᵀ for token id t, with A_cat [n·r, vocab], B_cat [out, n·r]; the table E is frozen. Like PEFT,
  * no dropout on token ids. Registered for `model.save` / `tf.loadLayersModel`.
  */
-export class MultiLoraEmbedding extends Embedding implements MultiLoraLayer {
-  static override className = 'MultiLoraEmbedding';
-  declare multilora: AdapterState;
-  declare private savedSettings: AdapterSettings;
-
-  constructor(args: Record<string, unknown>) {
-    const { multilora, ...rest } = args;
-    super(rest);
-    this.savedSettings = settingsFromConfig(multilora as Record<string, unknown>);
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    super.build(inputShape);
-    const { n, r } = this.savedSettings;
-    this.multilora = buildAdapter(this, 'embedding', this.savedSettings, [n * r, this.inputDim], this.outputDim);
-  }
+export class MultiLoraEmbedding extends withAdapter(Embedding, 'embedding', (layer, nr) => ({ aShape: [nr, layer.inputDim], out: layer.outputDim })) implements MultiLoraLayer {
+  static className = 'MultiLoraEmbedding';
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const state = this.multilora;
@@ -42,10 +29,6 @@ export class MultiLoraEmbedding extends Embedding implements MultiLoraLayer {
       const branch = multiLoraEmbedding(tokens, a, b, s, branchAttrs(state));
       return tf.add(base, tf.reshape(branch, base.shape));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), multilora: settingsToConfig(this.multilora) as tf.serialization.ConfigDict };
   }
 
   /** The embedding table [vocab, out]. */
