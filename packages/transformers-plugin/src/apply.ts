@@ -10,7 +10,7 @@ import { loadAdapters, type AdapterInput, type NamedAdapter } from './adapters.j
 import { buildGraph, planModules, type BuildSpec, type Mode, type ModulePlan } from './build.js';
 import { MixFeed, dynamicLayers, wrapDynamicSession, type DynamicLayer } from './dynamic.js';
 import { createSessionLike, sessionSlots, unwrapModel, type OrtSession, type SessionSlot } from './sessions.js';
-import { readSessionSource, type ModelSource, type SessionSource } from './source.js';
+import { givenFile, readSessionSource, type ModelSource, type SessionSource } from './source.js';
 import { saveModelFolder } from './save.js';
 
 /** Options of {@link applyMultiLoRA}. */
@@ -196,8 +196,8 @@ class Handle implements MultiLoraHandle {
  * Attaches `adapters` (one adapter, named `default`, or a record { name: adapter }; each an
  * {@link Adapter}, `{ config, weights }` or an adapter folder path) to `target`, a transformers.js
  * model or pipeline, in `options.mode`. The graphs are read from `options.modelPath` or
- * `options.files` (see source.ts; with `files` and no `modelPath`, only the sessions named there are
- * considered). Throws, leaving the model untouched: ONNX_NODE_NOT_FOUND (with
+ * `options.files` (see source.ts; with `files` and no `modelPath`, only the sessions named there, by
+ * session name or file stem, are considered). Throws, leaving the model untouched: ONNX_NODE_NOT_FOUND (with
  * the nearest node names), SHAPE_MISMATCH (both shapes), ONNX_UNSUPPORTED_OP (the op), ONNX_MODEL_FILE_NOT_FOUND,
  * INVALID_STATE when the model already has adapters, and core's adapter errors.
  */
@@ -211,7 +211,7 @@ export async function applyMultiLoRA(target: unknown, adapters: AdapterInput | R
   if (applied.has(model)) {
     throw new MultiLoraError('INVALID_STATE', 'this model already has MultiLoRA adapters; call remove() on its handle first.');
   }
-  const slots = sessionSlots(model).filter((s) => options.modelPath !== undefined || !options.files || s.name in options.files);
+  const slots = sessionSlots(model).filter((s) => options.modelPath !== undefined || !options.files || givenFile(s, options.files));
   if (slots.length === 0) {
     throw new MultiLoraError('INVALID_CONFIG', 'the model holds no ONNX Runtime sessions (or none named in files); expected a ' +
       'model loaded by transformers.js (model.sessions in 3.x/4.x, model.session in 2.x).');

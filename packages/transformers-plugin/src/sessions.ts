@@ -3,6 +3,9 @@
  * - `@huggingface/transformers` 3.x/4.x: `model.sessions[name]` (`model`, `decoder_model_merged`,
  *   `embed_tokens`, …); each session carries `config = { dtype, device }`.
  * - `@xenova/transformers` 2.x: properties of the model (`session`, `decoder_merged_session`, …).
+ * Each slot also knows the file stem transformers.js loads it from by default: in an encoder–decoder
+ * model (`config.is_encoder_decoder`) the main slot (`model` in 3+, `session` in 2.x) holds
+ * `encoder_model`; 2.x's merged decoder slots hold `decoder_model_merged`.
  * New sessions are created with the original session's own `InferenceSession` class, so they come
  * from the same onnxruntime build that the library uses, and put in the original's place.
  */
@@ -22,6 +25,8 @@ export interface SessionSlot {
   /** `model`, `decoder_model_merged`, … (v4) or the property name (v2: `session`, …). */
   name: string;
   library: 'transformers.js v3+' | 'transformers.js v2';
+  /** The file stem transformers.js loads the session from by default (`encoder_model`, `decoder_model_merged`, `model`, …). */
+  stem: string;
   get(): OrtSession;
   set(session: OrtSession): void;
 }
@@ -42,22 +47,25 @@ export function unwrapModel(target: unknown): Record<string, unknown> {
   return isObject(target.model) && !isSession(target.model) ? target.model : target;
 }
 
+/** The file stem of session slot `name` (see the file comment). */
+function defaultStem(name: string, session: OrtSession, encoderDecoder: boolean): string {
+  if ((name === 'model' || name === 'session') && encoderDecoder) return 'encoder_model';
+  if (name === 'decoder_merged_session' || (name === 'session' && session.inputNames.includes('use_cache_branch'))) return 'decoder_model_merged';
+  return name === 'session' ? 'model' : name;
+}
+
 /** The session slots of a loaded transformers.js model (v4 first, then v2). */
 export function sessionSlots(model: Record<string, unknown>): SessionSlot[] {
+  const encoderDecoder = (model.config as { is_encoder_decoder?: unknown } | undefined)?.is_encoder_decoder === true;
   const sessions = model.sessions as Record<string, unknown> | undefined;
-  if (sessions && typeof sessions === 'object') {
-    return Object.keys(sessions).filter((k) => isSession(sessions[k])).map((name) => ({
-      name,
-      library: 'transformers.js v3+' as const,
-      get: () => sessions[name] as OrtSession,
-      set: (s: OrtSession) => { sessions[name] = s; },
-    }));
-  }
-  return Object.keys(model).filter((k) => isSession(model[k])).map((name) => ({
+  const holder = sessions && typeof sessions === 'object' ? sessions : model;
+  const library = holder === model ? 'transformers.js v2' as const : 'transformers.js v3+' as const;
+  return Object.keys(holder).filter((k) => isSession(holder[k])).map((name) => ({
     name,
-    library: 'transformers.js v2' as const,
-    get: () => model[name] as OrtSession,
-    set: (s: OrtSession) => { model[name] = s; },
+    library,
+    stem: defaultStem(name, holder[name] as OrtSession, encoderDecoder),
+    get: () => holder[name] as OrtSession,
+    set: (s: OrtSession) => { holder[name] = s; },
   }));
 }
 

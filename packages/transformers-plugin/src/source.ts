@@ -1,11 +1,13 @@
 /**
  * Where a session's ONNX graph comes from. A loaded session does not expose its model (in Node,
  * transformers.js 3+ hands ONNX Runtime a file path; 2.x hands it bytes it does not keep), so the
- * plugin reads the file again: from `files[sessionName]` (bytes or a path) or from the model folder
- * `modelPath` (`<modelPath>/<subfolder>/<stem><suffix>.onnx`). The suffix follows the dtype
- * (transformers.js's mapping: fp32 '', fp16 `_fp16`, q8 `_quantized`, int8 `_int8`, uint8 `_uint8`,
- * q4 `_q4`, q4f16 `_q4f16`, bnb4 `_bnb4`), taken from the session (3+) or from `dtype`. Among the
- * files with that suffix, the one whose graph inputs and outputs are the session's is used.
+ * plugin reads the file again: from `files[sessionName]` or `files[fileStem]` (bytes or a path) or
+ * from the model folder `modelPath` (`<modelPath>/<subfolder>/<stem><suffix>.onnx`). The suffix follows
+ * the dtype (transformers.js's mapping: fp32 '', fp16 `_fp16`, q8 `_quantized`, int8 `_int8`, uint8
+ * `_uint8`, q4 `_q4`, q4f16 `_q4f16`, bnb4 `_bnb4`), taken from the session (3+) or from `dtype`. Among
+ * the files with that suffix, the one whose graph inputs and outputs are the session's is used.
+ * Bytes get the file name transformers.js loads the session from, `<slot stem><suffix>.onnx`
+ * (e.g. `encoder_model_quantized.onnx`): mapping rule 4 and saveMerged read it.
  */
 import { MultiLoraError } from '@multilora/core';
 import { decodeModel, type GraphProto, type ModelProto } from './onnx/proto.js';
@@ -24,7 +26,10 @@ export interface ModelSource {
   subfolder?: string;
   /** The dtype the model was loaded with; needed for transformers.js 2.x (`fp32`, or `q8` for `quantized: true`). */
   dtype?: string;
-  /** Per session name: the .onnx file's bytes or path (overrides `modelPath`). */
+  /**
+   * Per session (by session name, e.g. 3+'s `model` / 2.x's `session`, or by file stem, e.g.
+   * `encoder_model`, `decoder_model_merged`): the .onnx file's bytes or path (overrides `modelPath`).
+   */
   files?: Record<string, Uint8Array | string>;
 }
 
@@ -36,11 +41,8 @@ export interface SessionSource {
   fileName: string;
 }
 
-const STEMS: Record<string, string[]> = {
-  model: ['model', 'decoder_model_merged', 'encoder_model'],
-  session: ['model', 'decoder_model_merged', 'encoder_model'],
-  decoder_merged_session: ['decoder_model_merged'],
-};
+/** File stems tried after the slot's own, in this order, when several files match a session. */
+const STEMS = ['model', 'decoder_model_merged', 'encoder_model'];
 
 function matchesSession(model: ModelProto, session: OrtSession): boolean {
   const g = model.graph as GraphProto;
@@ -68,18 +70,25 @@ function suffixesFor(slot: SessionSlot, dtype: string | undefined): string[] {
   return ['', '_quantized'];
 }
 
+/** The entry of `files` for `slot` (by session name, else by file stem), with its key. */
+export function givenFile(slot: SessionSlot, files: ModelSource['files']): { key: string; file: Uint8Array | string } | undefined {
+  const key = [slot.name, slot.stem].find((k) => files?.[k] !== undefined);
+  return key === undefined ? undefined : { key, file: files![key] };
+}
+
 /** Reads the graph of `slot`'s session from `source` (see the file comment). */
 export async function readSessionSource(slot: SessionSlot, source: ModelSource): Promise<SessionSource> {
-  const given = source.files?.[slot.name];
-  if (given !== undefined) {
-    const bytes = typeof given === 'string' ? await readPath(given) : given;
-    const fileName = typeof given === 'string' ? given.split(/[\\/]/).pop()! : `${slot.name}.onnx`;
-    return { model: decodeModel(bytes, `files["${slot.name}"]`), bytes, fileName };
+  const given = givenFile(slot, source.files);
+  if (given) {
+    const { key, file } = given;
+    const bytes = typeof file === 'string' ? await readPath(file) : file;
+    const fileName = typeof file === 'string' ? file.split(/[\\/]/).pop()! : `${slot.stem}${suffixesFor(slot, source.dtype)[0]}.onnx`;
+    return { model: decodeModel(bytes, `files["${key}"]`), bytes, fileName };
   }
   if (!source.modelPath) {
     throw new MultiLoraError('ONNX_MODEL_FILE_NOT_FOUND', `cannot read the graph of session "${slot.name}": transformers.js ` +
       'does not keep it. Pass modelPath (the model folder, e.g. join(env.localModelPath, modelId)) or files ' +
-      `{ "${slot.name}": <bytes or path of the .onnx file> } in the options.`);
+      `{ "${slot.stem}": <bytes or path of the .onnx file> } in the options.`);
   }
   const { readdir } = await import('node:fs/promises');
   const { join } = await import('node:path');
@@ -92,7 +101,7 @@ export async function readSessionSource(slot: SessionSlot, source: ModelSource):
     if (suffix === '') return known.some((k) => stem.endsWith(k)) ? undefined : stem;
     return stem.endsWith(suffix) ? stem.slice(0, -suffix.length) : undefined;
   };
-  const preferred = STEMS[slot.name] ?? [slot.name];
+  const preferred = [slot.stem, ...STEMS];
   const candidates = present.filter((f) => f.endsWith('.onnx'))
     .flatMap((f) => suffixes.map((s) => ({ f, stem: stemOf(f, s) })))
     .filter((c) => c.stem !== undefined)
