@@ -5,15 +5,21 @@
  * (O(N³) at a few GFLOP/s) and would only show what the low-rank path exists to avoid.
  * Also our dense SVD of a general 1024×1024 Gaussian matrix against numpy's.
  *
- * Targets: low-rank ≥ 100× faster than numpy's dense SVD at N = 4096, p = 128, singular values equal
- * to 1e-10 relative; our dense SVD at 1024×1024 within 5× of numpy's time.
+ * Our paths run twice: with @multilora/wasm-kernels registered (their f64x2 gemmF64 takes the large
+ * float64 products, as in `multilora inspect`) and with core's TypeScript GEMM alone (core without
+ * kernels, e.g. a browser without WebAssembly). The plain fields (lowRank, oursDense, ours) are the
+ * wasm-registered run, the `…TsGemm` fields core alone.
+ *
+ * Targets, on the wasm-registered run: low-rank ≥ 100× faster than numpy's dense SVD at N = 4096,
+ * p = 128, singular values equal to 1e-10 relative; our dense SVD at 1024×1024 within 5× of numpy's time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lowRankSvd, svd, SeededRandom, type DenseMatrix } from '@multilora/core';
-import { printTable, time, writeResults } from './harness.js';
+import { lowRankSvd, registerKernels, svd, SeededRandom, type DenseMatrix } from '@multilora/core';
+import { loadWasmKernels } from '@multilora/wasm-kernels';
+import { printTable, time, writeResults, type Timing } from './harness.js';
 
 const CASES = [
   { size: 1024, p: 32 },
@@ -93,69 +99,157 @@ function maxRelativeDifference(ours: ArrayLike<number>, theirs: ArrayLike<number
   return worst;
 }
 
+const wasmKernels = await loadWasmKernels();
+type Gemm = 'wasm' | 'ts';
+
+/** Times `fn` (see `time`) with the wasm kernels registered, or with core's TypeScript GEMM alone. */
+async function timeWith(gemm: Gemm, fn: () => unknown, options: { repeats: number; warmup: number }): Promise<Timing> {
+  const unregister = gemm === 'wasm' ? registerKernels(wasmKernels) : undefined;
+  try {
+    return await time(fn, options);
+  } finally {
+    unregister?.();
+  }
+}
+
+/** `fn()` once with the wasm kernels registered, or with core's TypeScript GEMM alone. */
+function runWith<T>(gemm: Gemm, fn: () => T): T {
+  const unregister = gemm === 'wasm' ? registerKernels(wasmKernels) : undefined;
+  try {
+    return fn();
+  } finally {
+    unregister?.();
+  }
+}
+
+/** One low-rank case in the JSON: plain fields with the wasm kernels registered, `…TsGemm` with core alone. */
+interface CaseResult {
+  size: number;
+  p: number;
+  lowRank: { values: Timing; full: Timing };
+  lowRankTsGemm: { values: Timing; full: Timing };
+  numpy: { valuesMs: number; fullMs: number };
+  oursDense: DenseRun | null;
+  oursDenseTsGemm: DenseRun | null;
+  maxRelativeDifference: number;
+  maxRelativeDifferenceTsGemm: number;
+}
+
+interface DenseRun {
+  valuesMs: number;
+  fullMs: number;
+  diff: number;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'multilora-svd-bench-'));
 const rows: Record<string, string | number>[] = [];
-const results: Record<string, unknown>[] = [];
+const results: CaseResult[] = [];
 try {
   for (const { size, p } of CASES) {
     const l = gaussian(size, p, size + p, 1 / Math.sqrt(p));
     const r = gaussian(p, size, size * 7 + p, 1 / Math.sqrt(size));
     const factors = { left: l, right: r };
-    const values = await time(() => lowRankSvd(factors, { vectors: 'none' }), { repeats: 9, warmup: 2 });
-    const full = await time(() => lowRankSvd(factors, { vectors: 'both' }), { repeats: 9, warmup: 2 });
-    const ours = lowRankSvd(factors, { vectors: 'none' }).s;
+    const lowRank = async (gemm: Gemm) => ({
+      values: await timeWith(gemm, () => lowRankSvd(factors, { vectors: 'none' }), { repeats: 9, warmup: 2 }),
+      full: await timeWith(gemm, () => lowRankSvd(factors, { vectors: 'both' }), { repeats: 9, warmup: 2 }),
+      s: runWith(gemm, () => lowRankSvd(factors, { vectors: 'none' }).s),
+    });
+    const ours = await lowRank('wasm');
+    const oursTs = await lowRank('ts');
     const numpy = numpySvd(dir, `lr${size}-${p}`, { l, r }, size > 2048 ? 1 : 3);
-    const diff = maxRelativeDifference(ours, numpy.s, p);
-    let dense: { valuesMs: number; fullMs: number; diff: number } | undefined;
+    const diff = maxRelativeDifference(ours.s, numpy.s, p);
+    const diffTs = maxRelativeDifference(oursTs.s, numpy.s, p);
+    const denseRun = async (gemm: Gemm, delta: DenseMatrix): Promise<DenseRun> => ({
+      valuesMs: (await timeWith(gemm, () => svd(delta, { vectors: 'none' }), { repeats: 2, warmup: 1 })).medianMs,
+      fullMs: (await timeWith(gemm, () => svd(delta, { vectors: 'both' }), { repeats: 1, warmup: 0 })).medianMs,
+      diff: maxRelativeDifference(runWith(gemm, () => svd(delta, { vectors: 'none' }).s), numpy.s, p),
+    });
+    let dense: DenseRun | undefined;
+    let denseTs: DenseRun | undefined;
     if (size <= 1024) {
       const delta = product(l, r);
-      const dv = await time(() => svd(delta, { vectors: 'none' }), { repeats: 2, warmup: 1 });
-      const df = await time(() => svd(delta, { vectors: 'both' }), { repeats: 1, warmup: 0 });
-      dense = { valuesMs: dv.medianMs, fullMs: df.medianMs, diff: maxRelativeDifference(svd(delta, { vectors: 'none' }).s, numpy.s, p) };
+      dense = await denseRun('wasm', delta);
+      denseTs = await denseRun('ts', delta);
     }
     rows.push({
       'N × N, n·r': `${size}×${size}, ${p}`,
-      'low-rank values ms': values.medianMs,
-      'low-rank U,S,V ms': full.medianMs,
+      'low-rank values ms': ours.values.medianMs,
+      'low-rank values ms, TS GEMM': oursTs.values.medianMs,
+      'low-rank U,S,V ms': ours.full.medianMs,
+      'low-rank U,S,V ms, TS GEMM': oursTs.full.medianMs,
       'numpy dense values ms': numpy.valuesMs,
       'numpy dense U,S,V ms': numpy.fullMs,
       'ours dense values ms': dense ? dense.valuesMs : 'not run',
+      'ours dense values ms, TS GEMM': denseTs ? denseTs.valuesMs : 'not run',
       'ours dense U,S,V ms': dense ? dense.fullMs : 'not run',
-      'speedup values': numpy.valuesMs / values.medianMs,
-      'speedup U,S,V': numpy.fullMs / full.medianMs,
-      'max rel diff (top n·r)': diff.toExponential(1),
+      'ours dense U,S,V ms, TS GEMM': denseTs ? denseTs.fullMs : 'not run',
+      'speedup values': numpy.valuesMs / ours.values.medianMs,
+      'speedup values, TS GEMM': numpy.valuesMs / oursTs.values.medianMs,
+      'speedup U,S,V': numpy.fullMs / ours.full.medianMs,
+      'speedup U,S,V, TS GEMM': numpy.fullMs / oursTs.full.medianMs,
+      'max rel diff (top n·r)': Math.max(diff, diffTs).toExponential(1),
     });
-    results.push({ size, p, lowRank: { values, full }, numpy: { valuesMs: numpy.valuesMs, fullMs: numpy.fullMs }, oursDense: dense ?? null, maxRelativeDifference: diff });
+    results.push({
+      size, p,
+      lowRank: { values: ours.values, full: ours.full },
+      lowRankTsGemm: { values: oursTs.values, full: oursTs.full },
+      numpy: { valuesMs: numpy.valuesMs, fullMs: numpy.fullMs },
+      oursDense: dense ?? null,
+      oursDenseTsGemm: denseTs ?? null,
+      maxRelativeDifference: diff,
+      maxRelativeDifferenceTsGemm: diffTs,
+    });
   }
   // A general dense matrix (full rank): our dense SVD against numpy's at 1024×1024.
   const g = gaussian(1024, 1024, 99);
-  const gv = await time(() => svd(g, { vectors: 'none' }), { repeats: 2, warmup: 1 });
-  const gf = await time(() => svd(g, { vectors: 'both' }), { repeats: 1, warmup: 0 });
+  const gaussianRun = async (gemm: Gemm) => ({
+    values: await timeWith(gemm, () => svd(g, { vectors: 'none' }), { repeats: 2, warmup: 1 }),
+    full: await timeWith(gemm, () => svd(g, { vectors: 'both' }), { repeats: 1, warmup: 0 }),
+    s: runWith(gemm, () => svd(g, { vectors: 'none' }).s),
+  });
+  const gw = await gaussianRun('wasm');
+  const gt = await gaussianRun('ts');
   const gn = numpySvd(dir, 'gauss1024', { a: g }, 3);
-  const gDiff = maxRelativeDifference(svd(g, { vectors: 'none' }).s, gn.s, 256);
+  const gDiff = maxRelativeDifference(gw.s, gn.s, 256);
+  const gDiffTs = maxRelativeDifference(gt.s, gn.s, 256);
   printTable(rows);
-  console.log('\nGeneral dense 1024×1024 (Gaussian):');
-  printTable([{
-    'ours values ms': gv.medianMs, 'numpy values ms': gn.valuesMs, 'ratio values': gv.medianMs / gn.valuesMs,
-    'ours U,S,V ms': gf.medianMs, 'numpy U,S,V ms': gn.fullMs, 'ratio U,S,V': gf.medianMs / gn.fullMs,
-    'max rel diff (top 256)': gDiff.toExponential(1),
-  }]);
-  const target = results.find((x) => x.size === 4096 && x.p === 128) as { lowRank: { values: { medianMs: number }; full: { medianMs: number } }; numpy: { valuesMs: number; fullMs: number }; maxRelativeDifference: number };
+  console.log(`\nGeneral dense 1024×1024 (Gaussian); ours with ${wasmKernels.name} registered, then with core's TS GEMM alone:`);
+  const gaussianRow = (gemm: string, run: typeof gw, diff: number) => ({
+    'GEMM': gemm,
+    'ours values ms': run.values.medianMs, 'numpy values ms': gn.valuesMs, 'ratio values': run.values.medianMs / gn.valuesMs,
+    'ours U,S,V ms': run.full.medianMs, 'numpy U,S,V ms': gn.fullMs, 'ratio U,S,V': run.full.medianMs / gn.fullMs,
+    'max rel diff (top 256)': diff.toExponential(1),
+  });
+  printTable([gaussianRow(wasmKernels.name, gw, gDiff), gaussianRow('core TS', gt, gDiffTs)]);
+  const target = results.find((x) => x.size === 4096 && x.p === 128)!;
   const summary = {
+    gemm: wasmKernels.name,
     lowRankSpeedupValuesAt4096p128: target.numpy.valuesMs / target.lowRank.values.medianMs,
     lowRankSpeedupFullAt4096p128: target.numpy.fullMs / target.lowRank.full.medianMs,
-    maxRelativeDifference: Math.max(...results.map((x) => x.maxRelativeDifference as number), gDiff),
-    denseRatioValuesAt1024: gv.medianMs / gn.valuesMs,
-    denseRatioFullAt1024: gf.medianMs / gn.fullMs,
+    maxRelativeDifference: Math.max(...results.map((x) => x.maxRelativeDifference), gDiff),
+    denseRatioValuesAt1024: gw.values.medianMs / gn.valuesMs,
+    denseRatioFullAt1024: gw.full.medianMs / gn.fullMs,
+    lowRankSpeedupValuesAt4096p128TsGemm: target.numpy.valuesMs / target.lowRankTsGemm.values.medianMs,
+    lowRankSpeedupFullAt4096p128TsGemm: target.numpy.fullMs / target.lowRankTsGemm.full.medianMs,
+    maxRelativeDifferenceTsGemm: Math.max(...results.map((x) => x.maxRelativeDifferenceTsGemm), gDiffTs),
+    denseRatioValuesAt1024TsGemm: gt.values.medianMs / gn.valuesMs,
+    denseRatioFullAt1024TsGemm: gt.full.medianMs / gn.fullMs,
   };
-  console.log('\nTargets: low-rank ≥ 100× numpy at 4096, n·r = 128; values equal to 1e-10 relative; dense within 5× of numpy at 1024.');
+  console.log(`\nTargets (on the run with ${wasmKernels.name} registered): low-rank ≥ 100× numpy at 4096, n·r = 128; values equal to 1e-10 relative; dense within 5× of numpy at 1024.`);
   console.log(JSON.stringify(summary, null, 2));
   const path = writeResults('svd', {
     cases: results,
-    gaussian1024: { ours: { values: gv, full: gf }, numpy: { valuesMs: gn.valuesMs, fullMs: gn.fullMs }, maxRelativeDifference: gDiff },
+    gaussian1024: {
+      ours: { values: gw.values, full: gw.full },
+      oursTsGemm: { values: gt.values, full: gt.full },
+      numpy: { valuesMs: gn.valuesMs, fullMs: gn.fullMs },
+      maxRelativeDifference: gDiff,
+      maxRelativeDifferenceTsGemm: gDiffTs,
+    },
     summary,
     notes: 'numpy: best of 3 (1 at 4096) in a python3 child without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE; ours: medians. ' +
-      'Our dense SVD is not run at 4096 (pure TypeScript, about a minute per call).',
+      `Ours with ${wasmKernels.name} registered (plain fields, and the summary's targets) and with core's TypeScript GEMM alone (…TsGemm fields). ` +
+      'Our dense SVD is not run at 4096 (about a minute per call).',
   });
   console.log(`\nwrote ${path}`);
 } finally {

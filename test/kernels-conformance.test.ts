@@ -4,6 +4,7 @@
 //
 // Tolerance for every float32 result: max abs error ≤ 1e-5 · √depth · (1 + max |reference|) (core's
 // float32Tolerance), where depth is the number of products summed along the result's chain of contractions.
+// The optional float64 GEMM (gemmF64) is checked elementwise to 1e-13 relative to |alpha|·Σ|A||B| + |beta·C|.
 // Tests specific to one implementation stay beside it (core's kernel registry, the wasm loader and memory).
 import {
   assertClose,
@@ -12,6 +13,7 @@ import {
   fromFusedB,
   MultiLoraError,
   randomFloat32,
+  randomFloat64,
   randomModule,
   referenceBackward,
   referenceDeltaWeight,
@@ -19,6 +21,7 @@ import {
   toFusedB,
   tsKernels,
   type Kernels,
+  type StridedF64,
 } from '@multilora/core';
 import { loadWasmKernelsSync } from '@multilora/wasm-kernels';
 import { describe, expect, it } from 'vitest';
@@ -273,3 +276,102 @@ for (const { kernels, mergeRoundings } of implementations) {
     });
   });
 }
+
+// gemmF64 shapes: ones, odd sizes, edge tiles of the 4 × 4 (wasm) and 4 × 3 (TypeScript) micro-kernels, and
+// wasm's float64 blocks crossed: MC64 = 64 rows ([130, 17, 260] also crosses KC64 = 256), NC64 = 256 columns.
+const gemmF64Shapes = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [5, 3, 1],
+  [1, 17, 130],
+  [17, 1, 5],
+  [130, 17, 260],
+  [5, 261, 3],
+];
+const layouts = ['compact', 'column-major', 'transposed', 'strided'] as const;
+
+/**
+ * The [rows, cols] row-major values `v` as a strided operand in one of four layouts: compact column-major,
+ * column-major inside a wider array (ld > rows, offset), transposed storage (rows contiguous), and strides
+ * of 2 and 2·rows + 1 (neither contiguous). Slots that are not the operand's hold NaN: reading one fails the test.
+ */
+function stridedOperand(v: Float64Array, rows: number, cols: number, layout: (typeof layouts)[number]): StridedF64 {
+  const [offset, rowStride, colStride] = {
+    compact: [0, 1, rows],
+    'column-major': [3, 1, rows + 2],
+    transposed: [1, cols + 3, 1],
+    strided: [2, 2, 2 * rows + 1],
+  }[layout];
+  const data = new Float64Array(offset + rows * rowStride + cols * colStride).fill(NaN);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[offset + i * rowStride + j * colStride] = v[i * cols + j];
+  return { data, offset, rowStride, colStride };
+}
+
+for (const { kernels } of implementations) {
+  describe(`${kernels.name} gemmF64 vs a float64 triple loop (elementwise 1e-13 relative to |alpha|·Σ|A||B| + |beta·C|)`, () => {
+    let seed = 9000;
+    for (const [m, n, k] of gemmF64Shapes) {
+      it(`m=${m} n=${n} k=${k}: every layout of A and B, beta 0 (C filled with NaN) and 1, C inside a wider array`, () => {
+        const ldc = m + 2;
+        const co = 1;
+        for (const la of layouts) {
+          for (const lb of layouts) {
+            for (const [alpha, beta] of [[1, 0], [-0.75, 1]]) {
+              const av = randomFloat64(m * k, seed++);
+              const bv = randomFloat64(k * n, seed++);
+              const c0 = randomFloat64(co + ldc * n, seed++);
+              const c = c0.slice();
+              if (beta === 0) for (let j = 0; j < n; j++) c.fill(NaN, co + j * ldc, co + j * ldc + m);
+              kernels.gemmF64!(m, n, k, alpha, stridedOperand(av, m, k, la), stridedOperand(bv, k, n, lb), beta, c, co, ldc);
+              for (let idx = 0; idx < c.length; idx++) {
+                const i = (idx - co) % ldc;
+                const j = Math.floor((idx - co) / ldc);
+                if (idx < co || i >= m || j >= n) {
+                  // outside the [m, n] block: untouched
+                  if (!Object.is(c[idx], c0[idx])) expect.fail(`C[${idx}] outside the block changed (A ${la}, B ${lb}, beta ${beta})`);
+                  continue;
+                }
+                let s = 0;
+                let scale = 0;
+                for (let p = 0; p < k; p++) {
+                  s += av[i * k + p] * bv[p * n + j];
+                  scale += Math.abs(av[i * k + p] * bv[p * n + j]);
+                }
+                const expected = alpha * s + beta * c0[idx];
+                const bound = 1e-13 * (Math.abs(alpha) * scale + Math.abs(beta * c0[idx]));
+                if (!(Math.abs(c[idx] - expected) <= bound)) {
+                  expect.fail(`C(${i}, ${j}) = ${c[idx]}, expected ${expected} ± ${bound} (A ${la}, B ${lb}, alpha ${alpha}, beta ${beta})`);
+                }
+              }
+            }
+          }
+        }
+      });
+    }
+
+    it('k = 0 and alpha = 0 give beta · C without reading A or B (NaN there), zeros over NaN with beta = 0', () => {
+      const nan = { data: new Float64Array(12).fill(NaN), offset: 0, rowStride: 1, colStride: 3 };
+      const c0 = randomFloat64(12, 3);
+      const c = c0.slice();
+      kernels.gemmF64!(3, 4, 0, 1, nan, nan, 2, c, 0, 3);
+      expect(Array.from(c)).toEqual(Array.from(c0, (v) => 2 * v));
+      kernels.gemmF64!(3, 4, 4, 0, nan, { data: new Float64Array(16).fill(NaN), offset: 0, rowStride: 1, colStride: 4 }, 0.5, c, 0, 3);
+      expect(Array.from(c)).toEqual(Array.from(c0, (v) => v));
+      const zeros = new Float64Array(12).fill(NaN);
+      kernels.gemmF64!(3, 4, 0, 1, nan, nan, 0, zeros, 0, 3);
+      expect(Array.from(zeros)).toEqual(new Array(12).fill(0));
+    });
+
+    it('rejects operands that do not fit their arrays with SHAPE_MISMATCH naming the operand', () => {
+      const op = (length: number, colStride: number): StridedF64 => ({ data: new Float64Array(length), offset: 0, rowStride: 1, colStride });
+      const wrongB = errorOf(() => kernels.gemmF64!(2, 3, 4, 1, op(8, 2), op(11, 4), 0, new Float64Array(6), 0, 2));
+      const wrongC = errorOf(() => kernels.gemmF64!(2, 3, 4, 1, op(8, 2), op(12, 4), 0, new Float64Array(6), 1, 2));
+      const wrongLd = errorOf(() => kernels.gemmF64!(2, 3, 4, 1, op(8, 2), op(12, 4), 0, new Float64Array(6), 0, 1));
+      expect([wrongB.code, wrongC.code, wrongLd.code]).toEqual(['SHAPE_MISMATCH', 'SHAPE_MISMATCH', 'SHAPE_MISMATCH']);
+      expect(wrongB.message).toMatch(/gemmF64 b \[4, 3\] at offset 0 .* reaches element 11, but its array has 11/);
+      expect(wrongC.message).toMatch(/gemmF64 c/);
+      expect(wrongLd.message).toMatch(/ldc is 1 for m = 2/);
+    });
+  });
+}
+

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { getKernels } from '@multilora/core';
-import { registerWasmKernels } from '@multilora/wasm-kernels';
-
-let registered: Promise<unknown> | undefined;
+import { registerCliKernels } from './kernels.js';
 
 /**
  * Prepares tfjs for training in Node: production mode (no per-op NaN checks, no console banner), the
@@ -13,7 +10,6 @@ export async function prepareBackend(): Promise<{ backend: string; kernels: stri
   tf.enableProdMode();
   await tf.setBackend('cpu');
   await tf.ready();
-  registered ??= registerWasmKernels();
-  await registered;
-  return { backend: tf.getBackend(), kernels: getKernels().name };
+  const kernels = await registerCliKernels();
+  return { backend: tf.getBackend(), kernels };
 }

@@ -1,8 +1,9 @@
-// Block sizes of the GEMM and the fixed scratch area that holds its packed panels.
+// Block sizes of the GEMMs and the fixed scratch area that holds their packed panels.
 //
 // Memory map of the linear memory (the host owns everything above `hostBase()`):
 //   [0, __heap_base)           static data of this module (none but the runtime stub's)
-//   [scratch, scratch + SCRATCH_BYTES)   packed A block, packed B block, one edge tile
+//   [scratch, scratch + SCRATCH_BYTES)   packed A block, packed B block, one edge tile (shared by the
+//                                        float32 and the float64 GEMM: one runs at a time)
 //   [hostBase(), memory end)   the host's inputs, outputs and per-call workspace
 
 /** Rows of the register tile. */
@@ -16,6 +17,15 @@ export const MC: i32 = 128;
 /** Columns of op(B) packed at once (a multiple of NR; the B block stays in L2/L3). */
 export const NC: i32 = 512;
 
+/** Float64 GEMM (gemm-f64.ts): rows and columns of its register tile (two f64x2 per column in the SIMD build). */
+export const MR64: i32 = 4;
+export const NR64: i32 = 4;
+/** Float64 GEMM: panel depth as for float32; half the rows and columns per block, so that its packed blocks fill the same bytes. */
+export const KC64: i32 = KC;
+export const MC64: i32 = MC >> 1;
+export const NC64: i32 = NC >> 1;
+
+// float32: MC·KC·4 = MC64·KC64·8 bytes, KC·NC·4 = KC64·NC64·8, MR·NR·4 = MR64·NR64·8
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
 const TILE_BYTES: usize = <usize>(MR * NR) << 2;

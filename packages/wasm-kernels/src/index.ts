@@ -1,8 +1,9 @@
 /**
- * @multilora/wasm-kernels: MultiLoRA's hot operations (GEMM, fused forward, fused backward, ΔW) as
- * AssemblyScript WebAssembly, f32x4 SIMD where the engine has it and scalar elsewhere, behind core's
- * {@link Kernels} interface. Both modules are embedded in this bundle: no .wasm file to serve, no
- * bundler configuration, the same code in Node and the browser.
+ * @multilora/wasm-kernels: MultiLoRA's hot operations (GEMM, fused forward, fused backward, ΔW) and the
+ * float64 GEMM of core's diagnostics (`gemmF64`: QR and SVD) as AssemblyScript WebAssembly, f32x4 / f64x2
+ * SIMD where the engine has it and scalar elsewhere, behind core's {@link Kernels} interface. Both
+ * modules are embedded in this bundle: no .wasm file to serve, no bundler configuration, the same code in
+ * Node and the browser.
  */
 import { registerKernels } from '@multilora/core';
 import { createWasmKernels, type WasmKernels } from './wasm-kernels.js';
@@ -32,7 +33,7 @@ export async function loadWasmKernels(options: LoadWasmKernelsOptions = {}): Pro
 
 /**
  * {@link loadWasmKernels} without the promise: for Node and Web Workers. Browsers refuse synchronous
- * compilation of modules over 4 KB on the main thread (the SIMD module is about 5 KB): use the async load there.
+ * compilation of modules over 4 KB on the main thread (the SIMD module is about 8 KB): use the async load there.
  */
 export function loadWasmKernelsSync(options: LoadWasmKernelsOptions = {}): WasmKernels {
   const flavor = chooseFlavor(options.simd);

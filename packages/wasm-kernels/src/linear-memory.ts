@@ -15,6 +15,7 @@ export class LinearMemory {
   private readonly base: number;
   private cursor: number;
   private view: Float32Array;
+  private view64: Float64Array;
 
   /** @param base the first byte the host may use (the module's `hostBase()`). */
   constructor(memory: WebAssembly.Memory, base: number) {
@@ -22,6 +23,7 @@ export class LinearMemory {
     this.base = base;
     this.cursor = base;
     this.view = new Float32Array(memory.buffer);
+    this.view64 = new Float64Array(memory.buffer);
     this.commit();
   }
 
@@ -42,6 +44,16 @@ export class LinearMemory {
     return ptr;
   }
 
+  /** Reserves `doubles` float64 slots in this call's layout (64-byte aligned); returns the byte address. */
+  allocF64(doubles: number): number {
+    return this.alloc(2 * doubles);
+  }
+
+  /** The whole memory as float64 (index = byte address / 8); valid until the next `commit()`. */
+  get f64(): Float64Array {
+    return this.view64;
+  }
+
   /** Makes the memory big enough for everything allocated since `begin()`; grows only past the high-water mark. */
   commit(): void {
     const needed = Math.ceil(this.cursor / PAGE);
@@ -60,7 +72,10 @@ export class LinearMemory {
         );
       }
     }
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    if (this.view.buffer !== this.memory.buffer) {
+      this.view = new Float32Array(this.memory.buffer);
+      this.view64 = new Float64Array(this.memory.buffer);
+    }
   }
 
   /** Copies `src` into the memory at byte address `ptr`. */

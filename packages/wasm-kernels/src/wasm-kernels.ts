@@ -11,6 +11,7 @@ import {
   type GemmArgs,
   type Kernels,
 } from '@multilora/core';
+import { createGemmF64, type GemmF64 } from './gemm-f64.js';
 import { LinearMemory } from './linear-memory.js';
 import type { KernelExports, WasmFlavor } from './wasm-module.js';
 
@@ -20,6 +21,8 @@ export interface WasmKernels extends Kernels {
   readonly name: 'wasm-simd' | 'wasm-scalar';
   /** Bytes of linear memory this instance holds; constant once calls stop needing more than before. */
   readonly memoryBytes: number;
+  /** The float64 GEMM (f64x2 SIMD or scalar) that core's diagnostics run their large products on. */
+  gemmF64: GemmF64;
   /**
    * Runs the module's register-only multiply-add loop (`iterations` rounds of 12 independent mul+add,
    * f32x4 or scalar) and returns the float32 operations it performed: time it to measure the peak.
@@ -163,5 +166,6 @@ export function createWasmKernels(exports: KernelExports, flavor: WasmFlavor): W
     fusedForward,
     fusedBackward,
     deltaWeight,
+    gemmF64: createGemmF64(exports, mem),
   };
 }

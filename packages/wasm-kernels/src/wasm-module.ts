@@ -14,6 +14,12 @@ export interface KernelExports {
     b: number, rsB: number, csB: number,
     c: number, ldc: number, alpha: number, beta: number,
   ): void;
+  gemmF64(
+    m: number, n: number, k: number,
+    a: number, rsA: number, csA: number,
+    b: number, rsB: number, csB: number,
+    c: number, ldc: number, alpha: number, beta: number,
+  ): void;
   fusedForward(
     tokens: number, inF: number, out: number, n: number, r: number, channel: number, gamma: number,
     x: number, a: number, b: number, s: number, w: number, wInOut: number, bias: number,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdapter, referenceDeltaWeight, svd, writeSafetensors, type Adapter, type InspectReport } from '@multilora/core';
+import { createAdapter, getKernels, referenceDeltaWeight, svd, writeSafetensors, type Adapter, type InspectReport } from '@multilora/core';
 import { writeAdapterFolder } from '@multilora/core/node';
 import { main } from '../main.js';
 
@@ -50,6 +50,9 @@ describe('multilora inspect', () => {
     const target = join(dir, 'report-a');
     const code = await main(['inspect', join(dir, 'trained'), '--out', target, '--compare', join(dir, 'delta.safetensors'), '--base', join(dir, 'base.safetensors')], io);
     expect(code).toBe(0);
+    // inspect registered the wasm kernels: the SVDs' large float64 products run on their gemmF64
+    expect(getKernels().name).toBe('wasm-simd');
+    expect(getKernels().gemmF64).toBeTypeOf('function');
     const text = out.join('\n');
     expect(text).toMatch(/module\s+n×r\s+‖ΔW‖_F\s+entropy\s+eff\. rank\s+stable rank\s+top-4 energy/);
     expect(text).toMatch(/model\.layers\.0\.self_attn\.q_proj\s+2×3\s/);

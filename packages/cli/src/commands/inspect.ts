@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { inspect, renderReportFigures, renderReportHtml, type InspectReport, type UpdateDiagnostics, type UpdateInput } from '@multilora/core';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { registerCliKernels } from '../kernels.js';
 import { loadBase, loadUpdate, type LoadedUpdate } from '../load.js';
 import { cell, formatTable } from '../table.js';
 import { parseCommandArgs, type Command } from './command.js';
@@ -99,6 +100,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const intruderK = integer('intruder-k', values['intruder-k'], 10);
   const out = resolve(values.out ?? 'multilora-report');
 
+  // the SVDs' large float64 products run on the wasm kernels' gemmF64
+  await registerCliKernels();
   const path = positionals[0];
   const main = await loadUpdate(path, '<adapter-dir>', false);
   const compare = values.compare === undefined ? undefined : await loadUpdate(values.compare, '--compare', true);

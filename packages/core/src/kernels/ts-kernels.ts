@@ -1,6 +1,7 @@
 import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedGradients, FusedForwardResult, FusedWeights, FusedShape, Kernels } from './types.js';
 import { tsGemm } from './ts-gemm.js';
-import { checkDeltaWeightArgs, checkFusedBackwardArgs, checkFusedForwardArgs } from './validate.js';
+import { tsGemmF64 } from './ts-gemm-f64.js';
+import { checkDeltaWeightArgs, checkFusedBackwardArgs, checkFusedForwardArgs, checkGemmF64Args } from './validate.js';
 
 let effectiveBuffer = new Float32Array(0);
 let gradBuffer = new Float32Array(0);
@@ -101,8 +102,9 @@ function deltaWeight(args: DeltaWeightArgs): Float32Array {
 
 /**
  * Core's plain-TypeScript kernels (name `ts`): the fused form only (two GEMMs and an elementwise scale
- * per pass, never a loop over modules), float32 storage with float64 accumulation in dot products.
- * The fallback on every machine and the baseline faster kernels are measured against.
+ * per pass, never a loop over modules), float32 storage with float64 accumulation in dot products; and
+ * the diagnostics' float64 GEMM. The fallback on every machine and the baseline faster kernels are
+ * measured against.
  */
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -110,4 +112,8 @@ export const tsKernels: Kernels = {
   fusedForward,
   fusedBackward,
   deltaWeight,
+  gemmF64(m, n, k, alpha, a, b, beta, c, co, ldc) {
+    checkGemmF64Args(m, n, k, alpha, a, b, beta, c, co, ldc);
+    tsGemmF64(m, n, k, alpha, a, b, beta, c, co, ldc);
+  },
 };

@@ -100,8 +100,21 @@ export interface DeltaWeightArgs extends Omit<FusedShape, 'tokens'>, FusedWeight
 }
 
 /**
- * The hot operations of MultiLoRA on float32 arrays. Core ships a plain-TypeScript implementation;
- * faster ones (e.g. `@multilora/wasm-kernels`) register themselves with `registerKernels`.
+ * A strided float64 matrix operand of {@link Kernels.gemmF64}: element (i, j) is
+ * `data[offset + i·rowStride + j·colStride]` (column-major: rowStride 1, colStride the leading dimension;
+ * its transpose: the two swapped).
+ */
+export interface StridedF64 {
+  data: Float64Array;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/**
+ * The hot operations of MultiLoRA on float32 arrays, and optionally the float64 GEMM of core's
+ * diagnostics. Core ships a plain-TypeScript implementation; faster ones (e.g. `@multilora/wasm-kernels`)
+ * register themselves with `registerKernels`.
  */
 export interface Kernels {
   /** A short name for logs and benchmarks, e.g. `ts`, `wasm-simd`. */
@@ -110,4 +123,12 @@ export interface Kernels {
   fusedForward(args: FusedForwardArgs): FusedForwardResult;
   fusedBackward(args: FusedBackwardArgs): FusedGradients;
   deltaWeight(args: DeltaWeightArgs): Float32Array;
+  /**
+   * Optional float64 GEMM for core's diagnostics (QR and SVD): C = beta·C + alpha·A·B with A [m, k] and
+   * B [k, n] strided operands and C column-major at `co` with leading dimension `ldc`. beta = 0 ignores
+   * C's previous contents (NaN included); alpha = 0 or k = 0 leaves A and B unread. C must not overlap A
+   * or B. Core's diagnostics call it for large products only, and their plain-TypeScript GEMM where the
+   * registered kernels lack it.
+   */
+  gemmF64?(m: number, n: number, k: number, alpha: number, a: StridedF64, b: StridedF64, beta: number, c: Float64Array, co: number, ldc: number): void;
 }

@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedShape, GemmArgs } from './types.js';
+import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedShape, GemmArgs, StridedF64 } from './types.js';
 
 /**
  * Argument checks shared by every {@link Kernels} implementation, so that all backends reject the same
@@ -28,6 +28,39 @@ export function checkGemmArgs(args: GemmArgs): void {
   if (args.c !== undefined) length('gemm c', args.c, m * n, `[m=${m}, n=${n}]`);
   check(Number.isFinite(args.alpha ?? 1), 'SHAPE_MISMATCH', () => `gemm alpha is ${args.alpha}; expected a finite number.`);
   check(Number.isFinite(args.beta ?? 0), 'SHAPE_MISMATCH', () => `gemm beta is ${args.beta}; expected a finite number.`);
+}
+
+/** The strided operand `x` of `rows × cols` lies inside its array: non-negative integer offset and strides, last element in range. */
+function strided(name: string, x: StridedF64, rows: number, cols: number): void {
+  check(x.data instanceof Float64Array, 'SHAPE_MISMATCH', () => `gemmF64 ${name}.data is not a Float64Array; gemmF64 takes float64 operands.`);
+  const { offset, rowStride, colStride } = x;
+  check([offset, rowStride, colStride].every((v) => Number.isInteger(v) && v >= 0), 'SHAPE_MISMATCH', () =>
+    `gemmF64 ${name} has offset ${offset}, rowStride ${rowStride}, colStride ${colStride}; expected non-negative integers.`,
+  );
+  if (rows === 0 || cols === 0) return;
+  const last = offset + (rows - 1) * rowStride + (cols - 1) * colStride;
+  check(last < x.data.length, 'SHAPE_MISMATCH', () =>
+    `gemmF64 ${name} [${rows}, ${cols}] at offset ${offset} (rowStride ${rowStride}, colStride ${colStride}) reaches element ${last}, ` +
+    `but its array has ${x.data.length}. Check the offset and strides against the array.`,
+  );
+}
+
+/**
+ * Validates the arguments of `Kernels.gemmF64`: non-negative dims, A [m, k], B [k, n] and the column-major
+ * C [m, n] (offset `co`, leading dimension `ldc` ≥ m) inside their arrays, finite alpha/beta. O(1).
+ */
+export function checkGemmF64Args(
+  m: number, n: number, k: number, alpha: number, a: StridedF64, b: StridedF64, beta: number, c: Float64Array, co: number, ldc: number,
+): void {
+  dim('gemmF64 m', m, 0);
+  dim('gemmF64 n', n, 0);
+  dim('gemmF64 k', k, 0);
+  strided('a', a, m, k);
+  strided('b', b, k, n);
+  strided('c', { data: c, offset: co, rowStride: 1, colStride: ldc }, m, n);
+  check(ldc >= m || n <= 1, 'SHAPE_MISMATCH', () => `gemmF64 ldc is ${ldc} for m = ${m} rows; expected ldc ≥ m (C is column-major).`);
+  check(Number.isFinite(alpha), 'SHAPE_MISMATCH', () => `gemmF64 alpha is ${alpha}; expected a finite number.`);
+  check(Number.isFinite(beta), 'SHAPE_MISMATCH', () => `gemmF64 beta is ${beta}; expected a finite number.`);
 }
 
 function checkShapeAndWeights(args: Omit<FusedShape, 'tokens'> & Pick<FusedForwardArgs, 'a' | 'b' | 'scale' | 'gamma'>): void {
