@@ -21,6 +21,19 @@ describe('dist/cli.js', () => {
     expect(r.stdout).toContain('Usage: multilora inspect <adapter-dir>');
   });
 
+  it('loads neither tfjs nor transformers.js for --help (commands load on first use)', () => {
+    // A module-resolution hook that prints every bare specifier the program imports.
+    const hooks = 'export async function resolve(s, c, next) { if (!/^[./]|^node:|^file:/.test(s)) console.log("import " + s); return next(s, c); }';
+    const register = `import { register } from 'node:module'; register('data:text/javascript,${encodeURIComponent(hooks)}');`;
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, cli, ...args], { encoding: 'utf8' });
+    const help = run(['--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: multilora <command>');
+    expect(help.stdout).not.toMatch(/import (@tensorflow|@huggingface|@xenova|onnxruntime)/);
+    // The hook does see imports: the train command's help loads tfjs.
+    expect(run(['train', '--help']).stdout).toMatch(/import @tensorflow\/tfjs/);
+  });
+
   it('inspects the real PEFT GPT-2 LoRA fixture (36 modules, rank 8) and writes the report', () => {
     const out = mkdtempSync(join(tmpdir(), 'multilora-dist-'));
     try {

@@ -6,7 +6,7 @@ export { main } from './main.js';
 export { nodeIo } from './io.js';
 export type { CliIo } from './io.js';
 export { commands } from './commands/index.js';
-export type { Command } from './commands/command.js';
+export type { Command, CommandEntry } from './commands/command.js';
 export { demoCommand } from './commands/demo.js';
 export { trainCommand } from './commands/train.js';
 export { inspectCommand, moduleTable } from './commands/inspect.js';

@@ -29,15 +29,16 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     io.out(version);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err(`multilora: unknown command "${name}". Available: ${commands.map((c) => c.name).join(', ')}.\nRun \`multilora --help\` for an overview.`);
     return 2;
   }
   try {
+    const command = await entry.load();
     return await command.run([...rest], io);
   } catch (error) {
-    const { code, text } = describeFailure(error, command.name);
+    const { code, text } = describeFailure(error, entry.name);
     io.err(text);
     return code;
   }

@@ -94,7 +94,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 /** `multilora convert`: MultiLoRA ↔ PEFT LoRA adapter folders, verified by ΔW. */
 export const convertCommand: Command = {
   name: 'convert',
-  summary: 'MultiLoRA adapter → PEFT LoRA (lossless), PEFT LoRA → MultiLoRA (n = 1)',
   help: HELP,
   run,
 };

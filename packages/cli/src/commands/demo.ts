@@ -189,7 +189,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 /** `multilora demo`: the MultiLoRA paper's comparison in miniature, with an HTML report. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'full fine-tuning vs LoRA vs MultiLoRA on a synthetic multi-task mixture (report + adapters)',
   help: HELP,
   run,
 };

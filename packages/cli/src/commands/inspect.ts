@@ -137,7 +137,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 /** `multilora inspect`: spectra, entropy, ranks, contributions, φ and intruder dimensions of an adapter. */
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'spectrum diagnostics of an adapter (table, report.json, SVG figures, report.html)',
   help: HELP,
   run,
 };

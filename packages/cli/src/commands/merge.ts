@@ -72,7 +72,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 /** `multilora merge`: a transformers.js model folder + an adapter → a merged model folder. */
 export const mergeCommand: Command = {
   name: 'merge',
-  summary: 'merge an adapter into a transformers.js (ONNX) model folder, writing a new folder',
   help: HELP,
   run,
 };

@@ -197,7 +197,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 /** `multilora train`: a MultiLoRA adapter on a tfjs model from a JSONL/CSV dataset, resumable. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a MultiLoRA adapter on a tfjs model (model.json) from a JSONL or CSV dataset',
   help: HELP,
   run,
 };
