@@ -6,5 +6,6 @@
 export { hostBase } from './blocking';
 export { gemm } from './gemm';
 export { gemmF64 } from './gemm-f64';
+export { rotateVectorsF64 } from './rotations-f64';
 export { fusedForward, fusedBackward, deltaWeight } from './fused';
 export { peak, peakLanes } from './peak';

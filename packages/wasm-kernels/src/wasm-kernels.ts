@@ -13,6 +13,7 @@ import {
 } from '@multilora/core';
 import { createGemmF64, type GemmF64 } from './gemm-f64.js';
 import { LinearMemory } from './linear-memory.js';
+import { createRotateVectorsF64, type RotateVectorsF64 } from './rotations-f64.js';
 import type { KernelExports, WasmFlavor } from './wasm-module.js';
 
 /** Core's {@link Kernels} on the AssemblyScript module, plus what benchmarks and tests look at. */
@@ -23,6 +24,8 @@ export interface WasmKernels extends Kernels {
   readonly memoryBytes: number;
   /** The float64 GEMM (f64x2 SIMD or scalar) that core's diagnostics run their large products on. */
   gemmF64: GemmF64;
+  /** The rotation sweeps (f64x2 SIMD or scalar) that core's SVD applies to its singular vectors. */
+  rotateVectorsF64: RotateVectorsF64;
   /**
    * Runs the module's register-only multiply-add loop (`iterations` rounds of 12 independent mul+add,
    * f32x4 or scalar) and returns the float32 operations it performed: time it to measure the peak.
@@ -167,5 +170,6 @@ export function createWasmKernels(exports: KernelExports, flavor: WasmFlavor): W
     fusedBackward,
     deltaWeight,
     gemmF64: createGemmF64(exports, mem),
+    rotateVectorsF64: createRotateVectorsF64(exports, mem),
   };
 }

@@ -20,6 +20,10 @@ export interface KernelExports {
     b: number, rsB: number, csB: number,
     c: number, ldc: number, alpha: number, beta: number,
   ): void;
+  rotateVectorsF64(
+    sweeps: number, first: number, count: number, forward: number, c: number, s: number,
+    vectors: number, vectorCount: number, block: number, blocks: number,
+  ): void;
   fusedForward(
     tokens: number, inF: number, out: number, n: number, r: number, channel: number, gamma: number,
     x: number, a: number, b: number, s: number, w: number, wInOut: number, bias: number,

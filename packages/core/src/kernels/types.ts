@@ -112,6 +112,28 @@ export interface StridedF64 {
 }
 
 /**
+ * A recorded batch of plane-rotation sweeps for {@link Kernels.rotateVectorsF64} (core's bidiagonal SVD
+ * records the sweeps of its QR iteration and applies them to the singular vectors in batches). Sweep k
+ * rotates the vector pairs (first[k] + j, first[k] + j + 1) for j < count[k], j ascending when forward[k]
+ * is 1 and descending when 0, each by y ← c·y − s·x, x ← s·y + c·x (x the lower-numbered vector); its
+ * cosines and sines are c[o + j], s[o + j] where o is the sum of the counts before k.
+ */
+export interface RotationBatchF64 {
+  /** Number of sweeps. */
+  sweeps: number;
+  /** [sweeps]: the first vector of each sweep. */
+  first: Int32Array;
+  /** [sweeps]: the rotations of each sweep (≥ 1). */
+  count: Int32Array;
+  /** [sweeps]: 1 ascending, 0 descending. */
+  forward: Uint8Array;
+  /** Cosines, sweep after sweep (at least Σ count entries). */
+  c: Float64Array;
+  /** Sines, laid out like `c`. */
+  s: Float64Array;
+}
+
+/**
  * The hot operations of MultiLoRA on float32 arrays, and optionally the float64 GEMM of core's
  * diagnostics. Core ships a plain-TypeScript implementation; faster ones (e.g. `@multilora/wasm-kernels`)
  * register themselves with `registerKernels`.
@@ -131,4 +153,11 @@ export interface Kernels {
    * registered kernels lack it.
    */
   gemmF64?(m: number, n: number, k: number, alpha: number, a: StridedF64, b: StridedF64, beta: number, c: Float64Array, co: number, ldc: number): void;
+  /**
+   * Optional: applies the recorded sweeps of `batch`, in order, to the vectors of length `len` stored
+   * one after another in `vectors` (vector q at q·len). Each element must go through the same operations
+   * as in core's TypeScript applier (so results agree to rounding). Core's SVD calls it for batches big
+   * enough to pay for copying the vectors, and its TypeScript applier otherwise.
+   */
+  rotateVectorsF64?(batch: RotationBatchF64, vectors: Float64Array, len: number): void;
 }

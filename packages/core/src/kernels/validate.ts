@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedShape, GemmArgs, StridedF64 } from './types.js';
+import type { DeltaWeightArgs, FusedBackwardArgs, FusedForwardArgs, FusedShape, GemmArgs, RotationBatchF64, StridedF64 } from './types.js';
 
 /**
  * Argument checks shared by every {@link Kernels} implementation, so that all backends reject the same
@@ -111,4 +111,33 @@ export function checkDeltaWeightArgs(args: DeltaWeightArgs): void {
   const { inFeatures: inF, outFeatures: out } = args;
   if (args.out !== undefined) length('out', args.out, out * inF, args.inOut ? `[in=${inF}, out=${out}] (inOut)` : `[out=${out}, in=${inF}]`);
   check(Number.isFinite(args.sign ?? 1), 'SHAPE_MISMATCH', () => `sign is ${args.sign}; expected a finite number (1 to merge, -1 to unmerge).`);
+}
+
+/**
+ * Validates the arguments of `Kernels.rotateVectorsF64`: `len` ≥ 1, `vectors` a whole number of vectors,
+ * every sweep inside them with ≥ 1 rotation, and `c`, `s` long enough for all counts. O(sweeps).
+ */
+export function checkRotateVectorsF64Args(batch: RotationBatchF64, vectors: Float64Array, len: number): void {
+  dim('rotateVectorsF64 len', len, 1);
+  check(vectors instanceof Float64Array && vectors.length % len === 0, 'SHAPE_MISMATCH', () =>
+    `rotateVectorsF64 vectors has ${vectors.length} elements; expected a Float64Array holding whole vectors of length ${len}.`,
+  );
+  const { sweeps, first, count, forward } = batch;
+  dim('rotateVectorsF64 sweeps', sweeps, 0);
+  check(first.length >= sweeps && count.length >= sweeps && forward.length >= sweeps, 'SHAPE_MISMATCH', () =>
+    `rotateVectorsF64 batch has ${sweeps} sweeps but first/count/forward hold ${first.length}/${count.length}/${forward.length}; expected at least ${sweeps} each.`,
+  );
+  const vectorCount = vectors.length / len;
+  let total = 0;
+  for (let k = 0; k < sweeps; k++) {
+    const q = first[k];
+    const n = count[k];
+    check(q >= 0 && n >= 1 && q + n < vectorCount, 'SHAPE_MISMATCH', () =>
+      `rotateVectorsF64 sweep ${k} rotates vectors ${q} to ${q + n} (${n} rotations), but there are ${vectorCount} vectors; expected 0 ≤ first, count ≥ 1, first + count < vectors.`,
+    );
+    total += n;
+  }
+  check(batch.c.length >= total && batch.s.length >= total, 'SHAPE_MISMATCH', () =>
+    `rotateVectorsF64 batch has ${total} rotations but c/s hold ${batch.c.length}/${batch.s.length}; expected at least ${total} each.`,
+  );
 }

@@ -4,7 +4,8 @@
  * value is computed to high relative accuracy. Internal to diagnostics.
  */
 import { MultiLoraError } from '../../errors.js';
-import { applyRotations, las2, lasv2, lartg, rot, rotatePair } from './rotations.js';
+import { RotationLog } from './rotation-batch.js';
+import { las2, lasv2, lartg, rot } from './rotations.js';
 
 const EPS = Number.EPSILON / 2;
 const UNDERFLOW = 2.2250738585072014e-308;
@@ -21,11 +22,14 @@ export interface BidiagonalVectors {
   uLen: number;
   v?: Float64Array;
   vLen: number;
+  /** Rotations recorded per vector set before they are applied (default 2^20; see rotation-batch.ts). */
+  batchRotations?: number;
 }
 
 /**
  * Overwrites d (length n) with the singular values of the upper bidiagonal (d, e), descending and
- * non-negative; e is destroyed. Rotations are accumulated into `vectors`. Throws
+ * non-negative; e is destroyed. Rotations are accumulated into `vectors`: recorded during the
+ * iteration and applied in batches (they never feed back into it). Throws
  * DIAGNOSTICS_NO_CONVERGENCE after 6·n² inner steps (never seen on finite input).
  */
 export function bidiagonalSvd(n: number, d: Float64Array, e: Float64Array, vectors: BidiagonalVectors): void {
@@ -46,12 +50,8 @@ export function bidiagonalSvd(n: number, d: Float64Array, e: Float64Array, vecto
   }
   sminoa /= Math.sqrt(n);
   const thresh = Math.max(tol * sminoa, MAX_ITERATIONS_PER_VALUE * n * n * UNDERFLOW);
-  const rotateV = (first: number, count: number, c: Float64Array, s: Float64Array, forward: boolean) => {
-    if (v) applyRotations(v, vLen, first, count, c, s, forward);
-  };
-  const rotateU = (first: number, count: number, c: Float64Array, s: Float64Array, forward: boolean) => {
-    if (u) applyRotations(u, uLen, first, count, c, s, forward);
-  };
+  const logV = v && new RotationLog(v, vLen, 'svd.rotations-v', vectors.batchRotations);
+  const logU = u && new RotationLog(u, uLen, 'svd.rotations-u', vectors.batchRotations);
 
   const maxOuter = MAX_ITERATIONS_PER_VALUE * n;
   let outer = 0;
@@ -94,8 +94,8 @@ export function bidiagonalSvd(n: number, d: Float64Array, e: Float64Array, vecto
       d[m - 1] = rot.ssmax;
       e[m - 1] = 0;
       d[m] = rot.ssmin;
-      if (v) rotatePair(v, vLen, m - 1, m, rot.csr, rot.snr);
-      if (u) rotatePair(u, uLen, m - 1, m, rot.csl, rot.snl);
+      logV?.recordPair(m - 1, rot.csr, rot.snr);
+      logU?.recordPair(m - 1, rot.csl, rot.snl);
       m -= 2;
       continue;
     }
@@ -154,15 +154,17 @@ export function bidiagonalSvd(n: number, d: Float64Array, e: Float64Array, vecto
     if (shift === 0) zeroShiftSweep(d, e, ll, m, idir, cr, sr, cl, sl);
     else shiftedSweep(d, e, ll, m, idir, shift, cr, sr, cl, sl);
     if (idir === 1) {
-      rotateV(ll, count, cr, sr, true);
-      rotateU(ll, count, cl, sl, true);
+      logV?.record(ll, count, cr, sr, true);
+      logU?.record(ll, count, cl, sl, true);
       if (Math.abs(e[m - 1]) <= thresh) e[m - 1] = 0;
     } else {
-      rotateV(ll, count, cl, sl, false);
-      rotateU(ll, count, cr, sr, false);
+      logV?.record(ll, count, cl, sl, false);
+      logU?.record(ll, count, cr, sr, false);
       if (Math.abs(e[ll]) <= thresh) e[ll] = 0;
     }
   }
+  logV?.flush();
+  logU?.flush();
   finish(n, d, vectors);
 }
 

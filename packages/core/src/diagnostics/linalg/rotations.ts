@@ -177,20 +177,21 @@ export function lasv2(f: number, g: number, h: number): void {
 /**
  * Applies the rotation sequence (c[j], s[j]), j < count, to the pairs of contiguous vectors
  * (first + j, first + j + 1) of length `len` stored one after another in `a` (vector q at q·len):
- * y ← c·y − s·x, x ← s·y + c·x. Forward (j ascending) or backward (LAPACK dlasr, 'V' pivot). Four
- * rotations are fused per pass: the shared vector stays in a register between them.
+ * y ← c·y − s·x, x ← s·y + c·x, with rotation j's cosine and sine at c[co + j], s[co + j]. Forward
+ * (j ascending) or backward (LAPACK dlasr, 'V' pivot). Four rotations are fused per pass (the shared
+ * vector stays in a register between them); identity rotations outside those groups are skipped.
  */
 export function applyRotations(
-  a: Float64Array, len: number, first: number, count: number, c: Float64Array, s: Float64Array, forward: boolean,
+  a: Float64Array, len: number, first: number, count: number, c: Float64Array, s: Float64Array, forward: boolean, co = 0,
 ): void {
   if (forward) {
     let j = 0;
-    for (; j + 3 < count; j += 4) forward4(a, len, first + j, c, s, j);
-    for (; j < count; j++) rotate(a, len, first + j, c[j], s[j]);
+    for (; j + 3 < count; j += 4) forward4(a, len, first + j, c, s, co + j);
+    for (; j < count; j++) rotate(a, len, first + j, c[co + j], s[co + j]);
   } else {
     let j = count;
-    for (; j >= 4; j -= 4) backward4(a, len, first + j - 4, c, s, j - 4);
-    for (j -= 1; j >= 0; j--) rotate(a, len, first + j, c[j], s[j]);
+    for (; j >= 4; j -= 4) backward4(a, len, first + j - 4, c, s, co + j - 4);
+    for (j -= 1; j >= 0; j--) rotate(a, len, first + j, c[co + j], s[co + j]);
   }
 }
 
@@ -256,17 +257,5 @@ function backward4(a: Float64Array, len: number, q: number, c: Float64Array, s: 
     x = a[p0 + i];
     a[p1 + i] = c0 * y - s0 * x;
     a[p0 + i] = s0 * y + c0 * x;
-  }
-}
-
-/** x ← c·x + s·y, y ← c·y − s·x for the contiguous vectors p and q of length `len` (BLAS drot). */
-export function rotatePair(a: Float64Array, len: number, p: number, q: number, c: number, s: number): void {
-  const x = p * len;
-  const y = q * len;
-  for (let i = 0; i < len; i++) {
-    const u = a[x + i];
-    const t = a[y + i];
-    a[x + i] = c * u + s * t;
-    a[y + i] = c * t - s * u;
   }
 }
