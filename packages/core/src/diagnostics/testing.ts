@@ -2,6 +2,7 @@
  * Test support for diagnostics (not exported from the package): matrices with a known spectrum and
  * float64 checks of orthonormality and reconstruction.
  */
+import type { RotationBatchF64 } from '../kernels/types.js';
 import { SeededRandom } from '../rng.js';
 import { transpose, type DenseMatrix } from './matrix.js';
 import { svd, type SvdResult } from './svd-dense.js';
@@ -78,4 +79,48 @@ export function reconstructionError(a: DenseMatrix, r: SvdResult): number {
 /** The singular values of `a` by the dense SVD (values only). */
 export function singularValues(a: DenseMatrix): Float64Array {
   return svd(a, { vectors: 'none' }).s;
+}
+
+/** A random batch of rotation sweeps over `vectors` vectors: counts 1 … maxCount (every remainder after groups of four), about 10% identities. */
+export function randomRotationBatch(rng: SeededRandom, vectors: number, sweeps: number, maxCount = 9): RotationBatchF64 {
+  const first = new Int32Array(sweeps);
+  const count = new Int32Array(sweeps);
+  const forward = new Uint8Array(sweeps);
+  const c: number[] = [];
+  const s: number[] = [];
+  for (let k = 0; k < sweeps; k++) {
+    count[k] = 1 + Math.floor(rng.next() * Math.min(maxCount, vectors - 1));
+    first[k] = Math.floor(rng.next() * (vectors - count[k]));
+    forward[k] = rng.next() < 0.5 ? 1 : 0;
+    for (let j = 0; j < count[k]; j++) {
+      const angle = rng.next() < 0.1 ? 0 : 2 * Math.PI * rng.next();
+      c.push(Math.cos(angle));
+      s.push(Math.sin(angle));
+    }
+  }
+  return { sweeps, first, count, forward, c: Float64Array.from(c), s: Float64Array.from(s) };
+}
+
+/** The float64 reference of a rotation batch: every rotation on its own, in order (y ← c·y − s·x, x ← s·y + c·x). */
+export function rotateOneByOne(batch: RotationBatchF64, a: Float64Array, len: number): void {
+  for (let k = 0, o = 0; k < batch.sweeps; o += batch.count[k], k++) {
+    const n = batch.count[k];
+    for (let t = 0; t < n; t++) {
+      const j = batch.forward[k] ? t : n - 1 - t;
+      const x = (batch.first[k] + j) * len;
+      const y = x + len;
+      for (let i = 0; i < len; i++) {
+        const [u, w] = [a[x + i], a[y + i]];
+        a[y + i] = batch.c[o + j] * w - batch.s[o + j] * u;
+        a[x + i] = batch.s[o + j] * w + batch.c[o + j] * u;
+      }
+    }
+  }
+}
+
+/** max |a_i − b_i|. */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
 }

@@ -1,57 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../rng.js';
-import type { RotationBatchF64 } from '../../kernels/types.js';
+import { maxAbsDifference, randomRotationBatch, rotateOneByOne } from '../testing.js';
 import { bidiagonalSvd } from './bdsqr.js';
 import { applyRotationBatch, RotationLog } from './rotation-batch.js';
-
-/** A random batch over `vectors` vectors: counts 1–9 (all remainders after groups of four), some identities. */
-function randomBatch(rng: SeededRandom, vectors: number, sweeps: number): RotationBatchF64 {
-  const first = new Int32Array(sweeps);
-  const count = new Int32Array(sweeps);
-  const forward = new Uint8Array(sweeps);
-  const c: number[] = [];
-  const s: number[] = [];
-  for (let k = 0; k < sweeps; k++) {
-    count[k] = 1 + Math.floor(rng.next() * Math.min(9, vectors - 1));
-    first[k] = Math.floor(rng.next() * (vectors - count[k]));
-    forward[k] = rng.next() < 0.5 ? 1 : 0;
-    for (let j = 0; j < count[k]; j++) {
-      const angle = rng.next() < 0.1 ? 0 : 2 * Math.PI * rng.next();
-      c.push(Math.cos(angle));
-      s.push(Math.sin(angle));
-    }
-  }
-  return { sweeps, first, count, forward, c: Float64Array.from(c), s: Float64Array.from(s) };
-}
-
-/** The float64 reference: every rotation on its own, in order (y ← c·y − s·x, x ← s·y + c·x). */
-function rotateOneByOne(batch: RotationBatchF64, a: Float64Array, len: number): void {
-  for (let k = 0, o = 0; k < batch.sweeps; o += batch.count[k], k++) {
-    const n = batch.count[k];
-    for (let t = 0; t < n; t++) {
-      const j = batch.forward[k] ? t : n - 1 - t;
-      const x = (batch.first[k] + j) * len;
-      const y = x + len;
-      for (let i = 0; i < len; i++) {
-        const [u, w] = [a[x + i], a[y + i]];
-        a[y + i] = batch.c[o + j] * w - batch.s[o + j] * u;
-        a[x + i] = batch.s[o + j] * w + batch.c[o + j] * u;
-      }
-    }
-  }
-}
-
-function maxAbsDifference(a: Float64Array, b: Float64Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
 
 describe('batched rotations (TypeScript applier) vs one rotation at a time (float64, agree to 1e-14; in fact bit for bit)', () => {
   for (const [vectors, len] of [[12, 1], [30, 7], [40, 64], [25, 200]]) {
     it(`${vectors} vectors of length ${len}, blocks crossing the vector length`, () => {
       const rng = new SeededRandom(vectors * 1000 + len);
-      const batch = randomBatch(rng, vectors, 60);
+      const batch = randomRotationBatch(rng, vectors, 60);
       const a = Float64Array.from({ length: vectors * len }, () => rng.normal());
       const ref = a.slice();
       rotateOneByOne(batch, ref, len);
@@ -64,7 +21,7 @@ describe('batched rotations (TypeScript applier) vs one rotation at a time (floa
   it('a RotationLog that flushes every few sweeps gives the one-by-one result (1e-14)', () => {
     const rng = new SeededRandom(5);
     const [vectors, len] = [20, 33];
-    const batch = randomBatch(rng, vectors, 80);
+    const batch = randomRotationBatch(rng, vectors, 80);
     const a = Float64Array.from({ length: vectors * len }, () => rng.normal());
     const [original, ref] = [a.slice(), a.slice()];
     rotateOneByOne(batch, ref, len);
