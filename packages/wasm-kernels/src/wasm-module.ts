@@ -4,22 +4,20 @@ import { scalarWasmBase64, simdWasmBase64 } from './generated/wasm-bytes.js';
 /** Which build of the kernel module: f32x4 SIMD, or scalar for engines without WebAssembly SIMD. */
 export type WasmFlavor = 'simd' | 'scalar';
 
+/** A GEMM export: C = alpha·A·B + beta·C on strided operands (float32 `gemm`, float64 `gemmF64`). */
+type GemmExport = (
+  m: number, n: number, k: number,
+  a: number, rsA: number, csA: number,
+  b: number, rsB: number, csB: number,
+  c: number, ldc: number, alpha: number, beta: number,
+) => void;
+
 /** The exports of assembly/index.ts (pointers are byte addresses in `memory`; booleans are 0/1). */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   hostBase(): number;
-  gemm(
-    m: number, n: number, k: number,
-    a: number, rsA: number, csA: number,
-    b: number, rsB: number, csB: number,
-    c: number, ldc: number, alpha: number, beta: number,
-  ): void;
-  gemmF64(
-    m: number, n: number, k: number,
-    a: number, rsA: number, csA: number,
-    b: number, rsB: number, csB: number,
-    c: number, ldc: number, alpha: number, beta: number,
-  ): void;
+  gemm: GemmExport;
+  gemmF64: GemmExport;
   rotateVectorsF64(
     sweeps: number, first: number, count: number, forward: number, c: number, s: number,
     vectors: number, vectorCount: number, block: number, blocks: number,
