@@ -12,7 +12,8 @@ const packages = ['core', 'wasm-kernels', 'tfjs-plugin', 'transformers-plugin', 
 describe('built bundles', () => {
   for (const dir of packages) {
     const pkg = JSON.parse(readFileSync(`${root}packages/${dir}/package.json`, 'utf8'));
-    const exportsMap = pkg.exports as Record<string, { import: { default: string; types: string }; require: { default: string } }>;
+    type Target = { default: string; types: string };
+    const exportsMap = pkg.exports as Record<string, { browser?: Target; import: Target; require: { default: string } }>;
     for (const [subpath, target] of Object.entries(exportsMap)) {
       it(`${pkg.name}${subpath.slice(1)}: ESM and CJS builds export the same names, with types`, async () => {
         const esmPath = `${root}packages/${dir}/${target.import.default}`;
@@ -24,8 +25,29 @@ describe('built bundles', () => {
         expect(Object.keys(esm).length).toBeGreaterThan(0);
         expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
       });
+      if (!target.browser) continue;
+      const browser = target.browser;
+      it(`${pkg.name}${subpath.slice(1)}: the browser build exports the ESM build's names, with types, and imports no Node module`, async () => {
+        const browserPath = `${root}packages/${dir}/${browser.default}`;
+        expect(existsSync(browserPath), `${browserPath} is missing: run npm run build`).toBe(true);
+        expect(existsSync(`${root}packages/${dir}/${browser.types}`)).toBe(true);
+        expect(readFileSync(browserPath, 'utf8')).not.toMatch(/from ["'](node:|fs|path)|import\(["'](node:|fs|path|@multilora\/core\/node)/);
+        const esm = await import(pathToFileURL(`${root}packages/${dir}/${target.import.default}`).href);
+        expect(Object.keys(await import(pathToFileURL(browserPath).href)).sort()).toEqual(Object.keys(esm).sort());
+      });
     }
   }
+
+  it('@multilora/transformers browser build: an adapter folder path rejects with UNSUPPORTED_ENVIRONMENT; Node\'s build reads it', async () => {
+    const browser = await import(pathToFileURL(`${root}packages/transformers-plugin/dist/browser.js`).href);
+    const node = await import(pathToFileURL(`${root}packages/transformers-plugin/dist/index.js`).href);
+    const model = () => ({ sessions: { model: { inputNames: ['x'], outputNames: ['y'], run: async () => ({}) } } });
+    const missing = `${root}no-such-adapter-folder`;
+    await expect(browser.applyMultiLoRA(model(), missing)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ENVIRONMENT', message: expect.stringContaining(`"${missing}"`),
+    });
+    await expect(node.applyMultiLoRA(model(), missing)).rejects.toMatchObject({ code: 'ADAPTER_MISSING_FILE' });
+  });
 
   it('@multilora/core works from its ESM bundle', async () => {
     const core = await import(pathToFileURL(`${root}packages/core/dist/index.js`).href);

@@ -37,6 +37,8 @@ export type MultiLoraErrorCode =
   | 'DIAGNOSTICS_EMPTY'
   | 'DIAGNOSTICS_NOT_FINITE'
   | 'DIAGNOSTICS_NO_CONVERGENCE'
+  // the runtime (a Node-only feature, e.g. reading a path, called in a browser build)
+  | 'UNSUPPORTED_ENVIRONMENT'
   // testing utilities (a numeric comparison outside its tolerance)
   | 'TOLERANCE_EXCEEDED';
 

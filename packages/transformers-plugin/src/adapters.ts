@@ -5,6 +5,7 @@
  * a record names them.
  */
 import { MultiLoraError, parseAdapter, type Adapter, type AdapterFileInput } from '@multilora/core';
+import { readAdapterPath } from './files.js';
 
 /** One adapter as accepted by applyMultiLoRA. */
 export type AdapterInput = Adapter | AdapterFileInput | string;
@@ -26,10 +27,7 @@ function isFiles(v: unknown): v is AdapterFileInput {
 async function load(input: AdapterInput, name: string): Promise<Adapter> {
   if (isAdapter(input)) return input;
   if (isFiles(input)) return parseAdapter(input);
-  if (typeof input === 'string') {
-    const { readAdapterFolder } = await import('@multilora/core/node');
-    return readAdapterFolder(input);
-  }
+  if (typeof input === 'string') return readAdapterPath(input);
   throw new MultiLoraError('INVALID_CONFIG', `adapter "${name}" is ${input === null ? 'null' : typeof input}; expected an Adapter, ` +
     '{ config, weights } (adapter_config.json and adapter_model.safetensors contents) or an adapter folder path.');
 }

@@ -9,9 +9,9 @@ import { MultiLoraError, type AdapterModule } from '@multilora/core';
 import { loadAdapters, type AdapterInput, type NamedAdapter } from './adapters.js';
 import { buildGraph, planModules, type BuildSpec, type Mode, type ModulePlan } from './build.js';
 import { MixFeed, dynamicLayers, wrapDynamicSession, type DynamicLayer } from './dynamic.js';
+import { writeModelFolder } from './files.js';
 import { createSessionLike, sessionSlots, unwrapModel, type OrtSession, type SessionSlot } from './sessions.js';
 import { givenFile, readSessionSource, type ModelSource, type SessionSource } from './source.js';
-import { saveModelFolder } from './save.js';
 
 /** Options of {@link applyMultiLoRA}. */
 export interface ApplyOptions extends ModelSource {
@@ -188,7 +188,7 @@ class Handle implements MultiLoraHandle {
       fileName: source.fileName,
       bytes: () => (adapted.has(name) ? buildGraph(source.bytes, name, this.spec('bake', mix), this.plans) : source.bytes),
     }));
-    await saveModelFolder(dir, files, { modelPath: this.options.modelPath, subfolder: this.options.subfolder, config: (this.model as { config?: object }).config });
+    await writeModelFolder(dir, files, { modelPath: this.options.modelPath, subfolder: this.options.subfolder, config: (this.model as { config?: object }).config });
   }
 }
 

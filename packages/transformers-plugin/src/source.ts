@@ -7,9 +7,11 @@
  * `_uint8`, q4 `_q4`, q4f16 `_q4f16`, bnb4 `_bnb4`), taken from the session (3+) or from `dtype`. Among
  * the files with that suffix, the one whose graph inputs and outputs are the session's is used.
  * Bytes get the file name transformers.js loads the session from, `<slot stem><suffix>.onnx`
- * (e.g. `encoder_model_quantized.onnx`): mapping rule 4 and saveMerged read it.
+ * (e.g. `encoder_model_quantized.onnx`): mapping rule 4 and saveMerged read it. Paths are read
+ * through files.ts (Node only; the browser build rejects them and asks for bytes).
  */
 import { MultiLoraError } from '@multilora/core';
+import { listModelFolder, readModelFile } from './files.js';
 import { decodeModel, type GraphProto, type ModelProto } from './onnx/proto.js';
 import type { OrtSession, SessionSlot } from './sessions.js';
 
@@ -52,12 +54,6 @@ function matchesSession(model: ModelProto, session: OrtSession): boolean {
   return same(inputs, session.inputNames) && same(g.output.map((v) => String(v.name)), session.outputNames);
 }
 
-async function readPath(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  const buf = await readFile(path);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
 function suffixesFor(slot: SessionSlot, dtype: string | undefined): string[] {
   const tagged = (slot.get().config as { dtype?: string } | undefined)?.dtype;
   const d = dtype ?? tagged;
@@ -81,7 +77,7 @@ export async function readSessionSource(slot: SessionSlot, source: ModelSource):
   const given = givenFile(slot, source.files);
   if (given) {
     const { key, file } = given;
-    const bytes = typeof file === 'string' ? await readPath(file) : file;
+    const bytes = typeof file === 'string' ? await readModelFile(file) : file;
     const fileName = typeof file === 'string' ? file.split(/[\\/]/).pop()! : `${slot.stem}${suffixesFor(slot, source.dtype)[0]}.onnx`;
     return { model: decodeModel(bytes, `files["${key}"]`), bytes, fileName };
   }
@@ -90,10 +86,8 @@ export async function readSessionSource(slot: SessionSlot, source: ModelSource):
       'does not keep it. Pass modelPath (the model folder, e.g. join(env.localModelPath, modelId)) or files ' +
       `{ "${slot.stem}": <bytes or path of the .onnx file> } in the options.`);
   }
-  const { readdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const dir = join(source.modelPath, source.subfolder ?? 'onnx');
-  const present = await readdir(dir).catch(() => [] as string[]);
+  const { dir, entries } = await listModelFolder(source.modelPath, source.subfolder ?? 'onnx');
+  const present = entries.map((e) => e.name);
   const known = Object.values(DTYPE_SUFFIX).filter((s) => s !== '');
   const suffixes = suffixesFor(slot, source.dtype);
   const stemOf = (f: string, suffix: string) => {
@@ -102,14 +96,14 @@ export async function readSessionSource(slot: SessionSlot, source: ModelSource):
     return stem.endsWith(suffix) ? stem.slice(0, -suffix.length) : undefined;
   };
   const preferred = [slot.stem, ...STEMS];
-  const candidates = present.filter((f) => f.endsWith('.onnx'))
-    .flatMap((f) => suffixes.map((s) => ({ f, stem: stemOf(f, s) })))
+  const candidates = entries.filter((e) => e.name.endsWith('.onnx'))
+    .flatMap((e) => suffixes.map((s) => ({ f: e.name, path: e.path, stem: stemOf(e.name, s) })))
     .filter((c) => c.stem !== undefined)
     .sort((a, b) => (preferred.indexOf(a.stem!) + 1 || 99) - (preferred.indexOf(b.stem!) + 1 || 99));
   const matches: SessionSource[] = [];
-  for (const { f } of candidates) {
-    const bytes = await readPath(join(dir, f));
-    const model = decodeModel(bytes, `"${join(dir, f)}"`);
+  for (const { f, path } of candidates) {
+    const bytes = await readModelFile(path);
+    const model = decodeModel(bytes, `"${path}"`);
     if (matchesSession(model, slot.get())) matches.push({ model, bytes, fileName: f });
     if (matches.length > 0 && suffixes.length === 1) break;
   }
