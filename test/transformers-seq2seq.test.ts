@@ -6,14 +6,18 @@
 // logits of a pass without past and a step with past (both If branches) and on greedy tokens; q8:
 // error under 1/10 of the adapter's effect (the activations are quantized).
 import { compareToReference } from '@multilora/core';
-import { applyMultiLoRA, type Mode, type MultiLoraHandle, type SiteKind } from '@multilora/transformers';
+import { applyMultiLoRA } from '@multilora/transformers';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomAdapter, referenceDeltas } from './fixtures/onnx-models/adapters.js';
 import { onnx } from './fixtures/onnx-models/graph-builder.js';
-import { TINY_BART, addDeltas, randomWeights, scopeOf, writeFixtureModel } from './fixtures/onnx-models/index.js';
-import { LIBRARIES, SEQ2SEQ_IDS, generate, maxAbsDiff, prompt, seq2seqLogits, setup, type Library } from './fixtures/transformers-harness.js';
+import { TINY_BART, addDeltas, randomWeights, writeFixtureModel } from './fixtures/onnx-models/index.js';
+import { itAdaptsSeq2Seq } from './fixtures/seq2seq-cases.js';
+import {
+  BART_IDS, LIBRARIES, SEQ2SEQ_IDS, SEQ2SEQ_SLOTS, expectSeq2SeqPlaced, generate, loadSeq2Seq, prompt, seq2seqLogits, setup,
+  type Library,
+} from './fixtures/transformers-harness.js';
 
 const ENCODER = ['model.encoder.layers.0.self_attn.q_proj', 'model.encoder.layers.1.self_attn.v_proj', 'model.encoder.layers.1.fc2'];
 const DECODER = ['model.decoder.layers.0.self_attn.k_proj', 'model.decoder.layers.0.fc1', 'model.decoder.layers.1.self_attn.out_proj',
@@ -21,11 +25,7 @@ const DECODER = ['model.decoder.layers.0.self_attn.k_proj', 'model.decoder.layer
 /** With past, the cross-attention keys and values are inputs: their projections exist in the no-past branch only. */
 const NO_PAST_ONLY = new Set(['model.decoder.layers.1.encoder_attn.v_proj']);
 const adapter = randomAdapter(TINY_BART, { targets: [...ENCODER, ...DECODER], n: 2, r: 2, seed: 101 });
-/** Each generation's session slots: the encoder's and the merged decoder's. */
-const SLOTS: Record<Library, { encoder: string; decoder: string }> = {
-  '@huggingface/transformers': { encoder: 'model', decoder: 'decoder_model_merged' },
-  '@xenova/transformers': { encoder: 'session', decoder: 'decoder_merged_session' },
-};
+const LAYOUT = { modules: [...ENCODER, ...DECODER], encoderPrefix: 'model.encoder.', noPastOnly: NO_PAST_ONLY };
 const tol = { atol: 1e-5, rtol: 1e-5 };
 
 let env: Awaited<ReturnType<typeof setup>>;
@@ -36,24 +36,8 @@ beforeAll(async () => {
 });
 
 const lib = (l: Library) => (l === '@huggingface/transformers' ? env.v4 : env.v2);
-const load = (l: Library, id: string, dtype = 'fp32') =>
-  lib(l).AutoModelForSeq2SeqLM.from_pretrained(id, l === '@huggingface/transformers' ? { dtype } : { quantized: dtype === 'q8' });
+const load = (l: Library, id: string, dtype = 'fp32') => loadSeq2Seq(l, lib(l), id, dtype);
 const tokens = (l: Library, model: unknown) => generate(l, lib(l), model, 6, SEQ2SEQ_IDS);
-
-/** Every module in the session it belongs to, under the scope of its mapping rule, once per graph that computes it. */
-function expectPlaced(handle: MultiLoraHandle, l: Library, kind: SiteKind): void {
-  const { encoder, decoder } = SLOTS[l];
-  expect(handle.modules.map((m) => m.module).sort()).toEqual([...ENCODER, ...DECODER].sort());
-  for (const m of handle.modules) {
-    const inEncoder = m.module.startsWith('model.encoder.');
-    const session = inEncoder ? encoder : decoder;
-    const scope = inEncoder ? scopeOf(m.module.slice('model.encoder.'.length)) : scopeOf(m.module);
-    expect({ module: m.module, sessions: m.sessions, scopes: m.scopes, kinds: m.kinds }).toEqual({
-      module: m.module, sessions: [session], scopes: { [session]: scope },
-      kinds: inEncoder || NO_PAST_ONLY.has(m.module) ? [kind] : [kind, kind],
-    });
-  }
-}
 
 describe('seq2seq (BART: encoder + merged decoder)', () => {
   it('the fixture: a step with the cache equals the full pass (atol 1e-5), and both generations compute the same logits', async () => {
@@ -66,37 +50,9 @@ describe('seq2seq (BART: encoder + merged decoder)', () => {
     expect(compareToReference(stepped, await seq2seqLogits(env.v2, await load('@xenova/transformers', 'multilora/tiny-bart')), { atol: 1e-5 }).ok).toBe(true);
   });
 
-  const cases = LIBRARIES.flatMap((l) => (['merge', 'branch', 'dynamic'] as Mode[]).map((mode) => [l, mode] as const));
-  it.each(cases)('%s, %s: encoder and decoder adapted; logits of both branches and greedy tokens match the reference; remove() is exact', async (l, mode) => {
-    const T = lib(l);
-    const model = await load(l, 'multilora/tiny-bart');
-    const reference = await load(l, 'ref/seq2seq-bart');
-    const base = await seq2seqLogits(T, model);
-    const baseTokens = await tokens(l, model);
-    const handle = await applyMultiLoRA(model, adapter, { mode, modelPath: env.fixtures.bart, dtype: 'fp32' });
-    expectPlaced(handle, l, 'matmul');
-    const expected = await seq2seqLogits(T, reference);
-    const c = compareToReference(await seq2seqLogits(T, model), expected, tol);
-    expect(c.ok, `max error ${c.maxAbsError} > bound ${c.bound}`).toBe(true);
-    expect(maxAbsDiff(base, expected)).toBeGreaterThan(100 * c.bound);
-    const adapted = await tokens(l, model);
-    expect(adapted).toEqual(await tokens(l, reference));
-    expect(adapted).not.toEqual(baseTokens);
-    await handle.remove();
-    expect(maxAbsDiff(await seq2seqLogits(T, model), base)).toBe(0);
-    expect(await tokens(l, model)).toEqual(baseTokens);
-  });
-
-  it.each(LIBRARIES)('%s, q8 files in branch mode: every module on MatMulInteger; within 1/10 of the effect of the fp32 reference', async (l) => {
-    const T = lib(l);
-    const model = await load(l, 'multilora/tiny-bart', 'q8');
-    const base = await seq2seqLogits(T, model);
-    const handle = await applyMultiLoRA(model, adapter, { mode: 'branch', modelPath: env.fixtures.bart, dtype: 'q8' });
-    expectPlaced(handle, l, 'q8');
-    const expected = await seq2seqLogits(T, await load(l, 'ref/seq2seq-bart'));
-    expect(maxAbsDiff(await seq2seqLogits(T, model), expected)).toBeLessThan(0.1 * maxAbsDiff(base, expected));
-    await handle.remove();
-    expect(maxAbsDiff(await seq2seqLogits(T, model), base)).toBe(0);
+  itAdaptsSeq2Seq({
+    id: 'multilora/tiny-bart', referenceId: 'ref/seq2seq-bart', adapter, layout: LAYOUT, ids: BART_IDS, tolerance: tol,
+    modelPath: () => env.fixtures.bart, library: lib,
   });
 
   it('saveMerged of a merged seq2seq model: encoder_model.onnx + decoder_model_merged.onnx (If kept) that both generations load without the plugin', async () => {
@@ -127,10 +83,10 @@ describe('seq2seq (BART: encoder + merged decoder)', () => {
     const model = await load(l, 'multilora/tiny-bart', dtype);
     const suffix = dtype === 'q8' ? '_quantized' : '';
     const read = (stem: string) => readFile(join(env.fixtures.bart, 'onnx', `${stem}${suffix}.onnx`)).then((b) => new Uint8Array(b));
-    const { encoder, decoder } = keys === 'file stems' ? { encoder: 'encoder_model', decoder: 'decoder_model_merged' } : SLOTS[l];
+    const { encoder, decoder } = keys === 'file stems' ? { encoder: 'encoder_model', decoder: 'decoder_model_merged' } : SEQ2SEQ_SLOTS[l];
     const files = { [encoder]: await read('encoder_model'), [decoder]: await read('decoder_model_merged') };
     const handle = await applyMultiLoRA(model, adapter, { mode, files, dtype });
-    expectPlaced(handle, l, dtype === 'q8' ? 'q8' : 'matmul');
+    expectSeq2SeqPlaced(handle, l, dtype === 'q8' ? 'q8' : 'matmul', LAYOUT);
     const expected = await seq2seqLogits(lib(l), model);
     await handle.saveMerged(join(env.fixtures.root, id));
     expect((await readdir(join(env.fixtures.root, id, 'onnx'))).sort()).toEqual([`decoder_model_merged${suffix}.onnx`, `encoder_model${suffix}.onnx`]);
