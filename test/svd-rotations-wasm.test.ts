@@ -2,12 +2,13 @@
 // vectors with it): conformance of the SIMD and scalar modules against a float64 loop that applies one
 // rotation at a time (they agree to 1e-14; in fact bit for bit), and dense SVDs with and without the
 // kernels registered: U and V orthonormal and A = U·diag(s)·Vᵀ to 1e-12 relative to s₁, vectors equal.
-import { MultiLoraError, registerKernels, SeededRandom, svd, type DenseMatrix } from '@multilora/core';
+import { MultiLoraError, SeededRandom, svd, type DenseMatrix } from '@multilora/core';
 import { loadWasmKernelsSync } from '@multilora/wasm-kernels';
 import { describe, expect, it } from 'vitest';
 import {
   gaussianMatrix, matmul, maxAbsDifference, orthonormalityError, randomRotationBatch, reconstructionError, rotateOneByOne,
 } from '../packages/core/src/diagnostics/testing.js';
+import { withAndWithout } from './fixtures/kernel-runs.js';
 
 for (const simd of [true, false]) {
   const kernels = loadWasmKernelsSync({ simd });
@@ -52,21 +53,7 @@ for (const simd of [true, false]) {
     ];
     for (const [name, a] of cases) {
       it(name, () => {
-        const core = svd(a, { vectors: 'both' });
-        let calls = 0;
-        const unregister = registerKernels({
-          ...kernels,
-          rotateVectorsF64: (...args) => {
-            calls++;
-            kernels.rotateVectorsF64(...args);
-          },
-        });
-        let wasm: ReturnType<typeof svd>;
-        try {
-          wasm = svd(a, { vectors: 'both' });
-        } finally {
-          unregister();
-        }
+        const { core, kernel: wasm, calls } = withAndWithout(kernels, 'rotateVectorsF64', () => svd(a, { vectors: 'both' }));
         expect(calls).toBeGreaterThan(0);
         expect(wasm.s).toEqual(core.s);
         for (const r of [core, wasm]) {
