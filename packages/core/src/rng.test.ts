@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, deriveSeed } from './rng.js';
+import { SeededRandom, deriveSeed, seed32 } from './rng.js';
 
 const N = 100_000;
 
@@ -36,6 +36,14 @@ describe('SeededRandom', () => {
         expect(streams[i].filter((v) => streams[j].includes(v))).toEqual([]);
       }
     }
+  });
+
+  it('tells seeds apart beyond 32 bits (5 vs 5 + 2³², 2⁵³ − 1 vs its low bits) and keeps seeds within [-2³², 2³²) as they were', () => {
+    for (const [a, b] of [[5, 5 + 2 ** 32], [2 ** 53 - 1, (2 ** 53 - 1) % 2 ** 32], [-7, -7 - 2 ** 33]]) {
+      expect(take(a, 4)).not.toEqual(take(b, 4));
+      expect(deriveSeed(a, 'm')).not.toBe(deriveSeed(b, 'm'));
+    }
+    for (const s of [0, 1, 42, 2 ** 31, 2 ** 32 - 1, -1, -(2 ** 31), -(2 ** 32)]) expect(seed32(s)).toBe(s >>> 0);
   });
 
   it('returns 32-bit unsigned integers', () => {

@@ -8,9 +8,9 @@ export class SeededRandom {
   private s2: number;
   private s3: number;
 
-  /** @param seed any integer; different seeds give independent-looking streams. */
+  /** @param seed any safe integer; different seeds give independent-looking streams. */
   constructor(seed: number) {
-    let x = seed >>> 0;
+    let x = seed32(seed);
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -55,6 +55,17 @@ export class SeededRandom {
   }
 }
 
+/**
+ * The 32 bits a seed starts the generator from: its low 32 bits, with the higher bits of a seed outside
+ * [-2³², 2³²) folded in (multiplied by the golden-ratio constant), so that 5 and 5 + 2³² differ. Seeds
+ * inside that range keep their low 32 bits, as before.
+ */
+export function seed32(seed: number): number {
+  const high = Math.floor(seed / 4294967296);
+  const low = seed >>> 0;
+  return high === 0 || high === -1 ? low : (low ^ Math.imul(high >>> 0, 0x9e3779b1)) >>> 0;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
@@ -64,7 +75,7 @@ function rotl(x: number, k: number): number {
  * stream whatever order modules are visited in.
  */
 export function deriveSeed(seed: number, name: string): number {
-  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
+  let h = (0x811c9dc5 ^ seed32(seed)) >>> 0;
   for (let i = 0; i < name.length; i++) {
     h ^= name.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
