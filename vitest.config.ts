@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@multilora\/core\/node$/, replacement: src('core/src/node.ts') },
+      { find: /^@multilora\/core\/testing$/, replacement: src('core/src/testing.ts') },
       { find: /^@multilora\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@multilora\/wasm-kernels$/, replacement: src('wasm-kernels/src/index.ts') },
       { find: /^@multilora\/tfjs$/, replacement: src('tfjs-plugin/src/index.ts') },

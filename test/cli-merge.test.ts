@@ -1,7 +1,7 @@
 // `multilora merge` on the generated tiny Llama (Optimum layout): the written folder loads through
 // transformers.js without the plugin and its logits equal those of the model rebuilt with
 // W0 + ΔW, ΔW from core's float64 reference (atol 1e-5 + rtol 1e-5).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { writeAdapterFolder } from '@multilora/core/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

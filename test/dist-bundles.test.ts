@@ -56,6 +56,16 @@ describe('built bundles', () => {
     expect(() => core.resolveConfig({ n: 0 })).toThrow(core.MultiLoraError);
   });
 
+  it('@multilora/core keeps its testing helpers in @multilora/core/testing, out of the main entry', async () => {
+    const core = await import(pathToFileURL(`${root}packages/core/dist/index.js`).href);
+    const testing = await import(pathToFileURL(`${root}packages/core/dist/testing.js`).href);
+    expect(testing.randomFloat32(5, 1)).toHaveLength(5);
+    expect(testing.compareToReference([1, 2], [1, 2.5], { atol: 0.1 }).ok).toBe(false);
+    for (const name of ['randomFloat32', 'randomizeAdapter', 'compareToReference', 'assertClose', 'float32Tolerance']) {
+      expect(core[name], name).toBeUndefined();
+    }
+  });
+
   it('@multilora/core has no Node-only import in its browser entry', () => {
     const bundle = readFileSync(`${root}packages/core/dist/index.js`, 'utf8');
     expect(bundle).not.toMatch(/from ["']node:|require\(["']node:|from ["']fs["']/);

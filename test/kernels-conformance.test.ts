@@ -6,23 +6,8 @@
 // float32Tolerance), where depth is the number of products summed along the result's chain of contractions.
 // The optional float64 GEMM (gemmF64) is checked elementwise to 1e-13 relative to |alpha|·Σ|A||B| + |beta·C|.
 // Tests specific to one implementation stay beside it (core's kernel registry, the wasm loader and memory).
-import {
-  assertClose,
-  errorOf,
-  float32Tolerance,
-  fromFusedB,
-  MultiLoraError,
-  randomFloat32,
-  randomFloat64,
-  randomModule,
-  referenceBackward,
-  referenceDeltaWeight,
-  referenceForward,
-  toFusedB,
-  tsKernels,
-  type Kernels,
-  type StridedF64,
-} from '@multilora/core';
+import { fromFusedB, MultiLoraError, referenceBackward, referenceDeltaWeight, referenceForward, toFusedB, tsKernels, type Kernels, type StridedF64 } from '@multilora/core';
+import { assertClose, errorOf, float32Tolerance, randomFloat32, randomFloat64, randomModule } from '@multilora/core/testing';
 import { loadWasmKernelsSync } from '@multilora/wasm-kernels';
 import { describe, expect, it } from 'vitest';
 

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lowRankSvd, moduleFactors, randomModule, referenceDeltaWeight, svd, type DenseMatrix } from '@multilora/core';
+import { lowRankSvd, moduleFactors, referenceDeltaWeight, svd, type DenseMatrix } from '@multilora/core';
+import { randomModule } from '@multilora/core/testing';
 
 const SKIP = process.env.MULTILORA_SKIP_NUMPY === '1';
 const INSTALL_HINT = 'Install it (e.g. `apt-get install -y python3-numpy`) or set MULTILORA_SKIP_NUMPY=1 to skip this cross-check.';

@@ -4,7 +4,7 @@
 // same base weights (for q4: the dequantized ones) + ΔW from core's float64 reference; q8 quantizes the
 // activations, so its check is relative: the adapted q8 model lands within 10% of the adapter's effect
 // from the fp32 reference (the exact per-layer check is in transformers-graph.test.ts).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomAdapter, referenceDeltas } from './fixtures/onnx-models/adapters.js';

@@ -1,7 +1,7 @@
 // Dynamic mode: two adapters (partly overlapping modules) fed at run time; switching and mixing
 // without rebuilding a session. References: generator-built models with W0 + Σ w_k ΔW_k (ΔW from
 // core's float64 reference). Tolerances: fp32 atol 1e-5 + rtol 1e-5; q4 against its dequantized base.
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomAdapter, referenceDeltas } from './fixtures/onnx-models/adapters.js';

@@ -3,7 +3,7 @@
 // must (incremental decoding = full pass, left padding = no padding, atol 1e-5), and a q4 file that
 // computes exactly the fp32 model of its dequantized weights (atol 1e-5 + rtol 1e-5: ORT's
 // MatMulNBits contract as ContribOperators.md states it).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';

@@ -8,7 +8,8 @@
 // (weights, activations, two layers, norms, softmax), the bound is rtol 16u ≈ 7.8e-3 of max |reference
 // logit| (measured: 1.7u to 2.8u, the same for the no-past and with-past branches); the adapter's
 // effect on the logits must exceed 20 times that bound (measured: over 100 times).
-import { compareToReference, f16ToNumber } from '@multilora/core';
+import { f16ToNumber } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA, type Mode } from '@multilora/transformers';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

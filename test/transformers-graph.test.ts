@@ -2,7 +2,8 @@
 // fp32 Gemm, q8 MatMulInteger, q4 MatMulNBits) and every mode, run with onnxruntime-node. Exactness:
 // y_adapted − y_base must equal the adapter branch x · ΔWᵀ of core's float64 referenceForward (the base
 // path, quantized or not, is the same in both runs; tolerances in the test names).
-import { randomFloat32, randomModule, referenceForward, resolveConfig, compareToReference, type Adapter, type AdapterModule } from '@multilora/core';
+import { referenceForward, resolveConfig, type Adapter, type AdapterModule } from '@multilora/core';
+import { randomFloat32, randomModule, compareToReference } from '@multilora/core/testing';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, planModules, type BuildSpec } from '../packages/transformers-plugin/src/build.js';

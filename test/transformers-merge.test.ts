@@ -1,7 +1,7 @@
 // Merge mode through transformers.js's own from_pretrained (both generations): W0 + ΔW written into
 // the fp32 / fp16 initializers. Reference: the fixture model rebuilt by the generator with
 // W0 + ΔW, ΔW from core's float64 referenceDeltaWeight (independent of the plugin's graph code).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomAdapter, referenceDeltas } from './fixtures/onnx-models/adapters.js';

@@ -2,7 +2,7 @@
 // as the branches of one If), which transformers.js 2.x loads for decoders by default: every module is
 // adapted in both branches. Reference: the merged-weight model (W0 + ΔW from core's float64 reference),
 // atol 1e-5 + rtol 1e-5; generate() uses both branches (first step without past, then with past).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA, type Mode } from '@multilora/transformers';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -3,7 +3,8 @@
 // GPT-2's Conv1D: Gemm with the weight stored [in, out] (transB = 0) under its PyTorch name.
 // Reference: ΔW = (alpha / r) · B·A computed here in float64 from the file's raw tensors;
 // y_adapted − y_base must equal x · ΔWᵀ (atol 1e-5 + rtol 1e-4) in merge, branch and dynamic mode.
-import { SeededRandom, compareToReference, readSafetensors, tensorToFloat32, type Adapter } from '@multilora/core';
+import { SeededRandom, readSafetensors, tensorToFloat32, type Adapter } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { readAdapterFolder } from '@multilora/core/node';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -3,7 +3,8 @@
 // folder, loaded by path onto a BERT feature-extraction pipeline. Reference: the BERT fixture rebuilt
 // with W0 + ΔW, ΔW = (alpha/√r) · B·A computed here in float64 from PEFT's rules (independent of
 // core's parser) and core's referenceDeltaWeight for the native adapter. Tolerance atol 1e-5 + rtol 1e-5.
-import { compareToReference, writeSafetensors } from '@multilora/core';
+import { writeSafetensors } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { writeAdapterFolder } from '@multilora/core/node';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { mkdir, writeFile } from 'node:fs/promises';

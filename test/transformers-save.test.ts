@@ -1,7 +1,7 @@
 // saveMerged writes a model folder that transformers.js loads with no plugin: float layers get
 // W0 + ΔW, quantized layers a constant branch. Reference: the adapted model itself (atol 1e-5 +
 // rtol 1e-5: the merged weights are rounded once to float32 where the branch adds in the graph).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
 // fixture written with W0 + ΔW (ΔW from core's float64 reference), atol 1e-5 + rtol 1e-5, on the decoder
 // logits of a pass without past and a step with past (both If branches) and on greedy tokens; q8:
 // error under 1/10 of the adapter's effect (the activations are quantized).
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { applyMultiLoRA } from '@multilora/transformers';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -7,7 +7,7 @@
 // FF (wi_0, wo). Reference: the fixture written with W0 + ΔW (ΔW from core's float64 reference),
 // atol 1e-5 + rtol 1e-5, on the decoder logits of a pass without past and a step with past (both If
 // branches) and on greedy tokens; q8: error under 1/10 of the adapter's effect.
-import { compareToReference } from '@multilora/core';
+import { compareToReference } from '@multilora/core/testing';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

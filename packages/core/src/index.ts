@@ -20,7 +20,6 @@ export * from './math/backward.js';
 export * from './math/delta.js';
 export * from './kernels/validate.js';
 export * from './kernels/ts-kernels.js';
-export * from './testing.js';
 export * from './safetensors/read.js';
 export * from './safetensors/write.js';
 export * from './safetensors/convert.js';

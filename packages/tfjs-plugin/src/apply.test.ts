@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect } from 'vitest';
-import { assertClose, createAdapter, errorOf, float32Tolerance, randomFloat32, referenceForward } from '@multilora/core';
+import { createAdapter, referenceForward } from '@multilora/core';
+import { assertClose, errorOf, float32Tolerance, randomFloat32 } from '@multilora/core/testing';
 import { applyMultiLoRA, getMultiLoRA } from './apply.js';
 import { bitEqual, predictValues, randomTensor, randomizeAdapter, values64, weightValues } from './testing/helpers.js';
 import type { DenseLayer } from './layers/tfjs-internals.js';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import {
-  assertClose, float32Tolerance, randomFloat32, randomModule, referenceBackward, referenceForward, toFusedB,
-} from '@multilora/core';
+import { referenceBackward, referenceForward, toFusedB } from '@multilora/core';
+import { assertClose, float32Tolerance, randomFloat32, randomModule } from '@multilora/core/testing';
 import { applyMultiLoRA } from './apply.js';
 import { permuteConvA } from './layers/conv2d.js';
 import { multiLoraConv2d } from './ops/conv2d.js';

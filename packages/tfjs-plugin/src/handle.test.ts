@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect } from 'vitest';
-import {
-  assertClose, createAdapter, float32Tolerance, parseAdapter, referenceDeltaWeight, serializeAdapter,
-  MultiLoraError, type AdapterModule,
-} from '@multilora/core';
+import { createAdapter, parseAdapter, referenceDeltaWeight, serializeAdapter, MultiLoraError, type AdapterModule } from '@multilora/core';
+import { assertClose, float32Tolerance } from '@multilora/core/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect } from 'vitest';
-import { assertClose, serializeAdapter } from '@multilora/core';
+import { serializeAdapter } from '@multilora/core';
+import { assertClose } from '@multilora/core/testing';
 import { applyMultiLoRA, getMultiLoRA } from './apply.js';
 import { bitEqual, predictValues, randomTensor, randomizeAdapter, weightValues } from './testing/helpers.js';
 import { convNet, embeddingMlp, nestedModel, sharedLayerModel, tokenIds } from './testing/models.js';

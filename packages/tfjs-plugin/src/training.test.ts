@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect, afterEach } from 'vitest';
-import { assertClose, createAdapter, float32Tolerance, initModule, randomFloat32, resolveConfig } from '@multilora/core';
+import { createAdapter, initModule, resolveConfig } from '@multilora/core';
+import { assertClose, float32Tolerance, randomFloat32 } from '@multilora/core/testing';
 import { applyMultiLoRA } from './apply.js';
 import { setFastKernel } from './ops/fast-kernel.js';
 import { bitEqual, predictValues, randomTensor, randomizeAdapter, values64, weightValues } from './testing/helpers.js';

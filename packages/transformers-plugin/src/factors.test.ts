@@ -1,6 +1,7 @@
 // The branch factors against core's float64 ΔW: Aᵀ·Bᵀ of a weighted concatenation equals
 // Σ_k w_k ΔW_k (atol 1e-5 + rtol 1e-5, float32 products of float32 factors).
-import { compareToReference, randomModule, referenceDeltaWeight } from '@multilora/core';
+import { referenceDeltaWeight } from '@multilora/core';
+import { compareToReference, randomModule } from '@multilora/core/testing';
 import { describe, expect, it } from 'vitest';
 import { concatFactors, deltaFromFactors } from './factors.js';
 

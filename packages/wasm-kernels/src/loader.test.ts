@@ -1,4 +1,5 @@
-import { assertClose, getKernels, MultiLoraError, randomFloat32, tsKernels } from '@multilora/core';
+import { getKernels, MultiLoraError, tsKernels } from '@multilora/core';
+import { assertClose, randomFloat32 } from '@multilora/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadWasmKernels, loadWasmKernelsSync, registerWasmKernels, wasmSimdSupported } from './index.js';
 

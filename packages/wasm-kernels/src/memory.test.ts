@@ -1,4 +1,5 @@
-import { MultiLoraError, randomFloat32, randomFloat64, randomModule, referenceForward, toFusedB, assertClose, float32Tolerance } from '@multilora/core';
+import { MultiLoraError, referenceForward, toFusedB } from '@multilora/core';
+import { randomFloat32, randomFloat64, randomModule, assertClose, float32Tolerance } from '@multilora/core/testing';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'vitest';
-import {
-  assertClose, float32Tolerance, randomFloat32, randomModule, referenceBackward, referenceForward, toFusedB,
-  type ScaleMode,
-} from '@multilora/core';
+import { referenceBackward, referenceForward, toFusedB, type ScaleMode } from '@multilora/core';
+import { assertClose, float32Tolerance, randomFloat32, randomModule } from '@multilora/core/testing';
 import { multiLoraEmbedding } from './embedding.js';
 import { multiLoraConv2d } from './conv2d.js';
 import { permuteConvA } from '../layers/conv2d.js';

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it, expect, afterEach } from 'vitest';
-import {
-  assertClose, float32Tolerance, getKernels, randomFloat32, randomModule, referenceBackward, referenceForward, registerKernels, toFusedB, tsKernels,
-  type ScaleMode,
-} from '@multilora/core';
+import { getKernels, referenceBackward, referenceForward, registerKernels, toFusedB, tsKernels, type ScaleMode } from '@multilora/core';
+import { assertClose, float32Tolerance, randomFloat32, randomModule } from '@multilora/core/testing';
 import { multiLoraLinear, type LinearBase } from './linear.js';
 import { fastKernelActive, setFastKernel } from './fast-kernel.js';
 import { linearTensors, values64 } from '../testing/helpers.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomFloat32, randomizeAdapter as randomizeAdapterValues, toFusedB, type Adapter, type AdapterModule } from '@multilora/core';
+import { toFusedB, type Adapter, type AdapterModule } from '@multilora/core';
+import { randomFloat32, randomizeAdapter as randomizeAdapterValues } from '@multilora/core/testing';
 
 /**
  * Shared helpers of this package's tests: a module's tensors in the layer layout, seeded inputs, and
