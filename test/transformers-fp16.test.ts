@@ -6,7 +6,7 @@
 // rounding off by up to u = 2⁻¹¹ (fp16's unit roundoff) relative to the value rounded; with the
 // logits' scale max |reference logit| ≈ 3 and errors that partly cancel over the roundings on the path
 // (weights, activations, two layers, norms, softmax), the bound is rtol 16u ≈ 7.8e-3 of max |reference
-// logit| (measured: 1.7u to 2.8u, the same for the no-past and with-past branches); the adapter's
+// logit| (measured: 1.7u to 2.8u for Llama and BART, 4.1u for T5, the same for the no-past and with-past branches); the adapter's
 // effect on the logits must exceed 20 times that bound (measured: over 100 times).
 import { f16ToNumber } from '@multilora/core';
 import { compareToReference } from '@multilora/core/testing';
@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomAdapter, referenceDeltas } from './fixtures/onnx-models/adapters.js';
 import { DT, onnx, type GraphProto, type NodeProto, type TensorProto } from './fixtures/onnx-models/graph-builder.js';
-import { TINY_BART, TINY_LLAMA, addDeltas, randomWeights, scopeOf, writeFixtureModel } from './fixtures/onnx-models/index.js';
-import { maxAbsDiff, prompt, seq2seqLogits, setup } from './fixtures/transformers-harness.js';
+import { TINY_BART, TINY_LLAMA, TINY_T5, addDeltas, randomWeights, scopeOf, writeFixtureModel } from './fixtures/onnx-models/index.js';
+import { maxAbsDiff, prompt, seq2seqLogits, setup, type Seq2SeqIds } from './fixtures/transformers-harness.js';
 
 const U = 2 ** -11;
 const tol = { rtol: 16 * U };
@@ -26,19 +26,26 @@ const llamaAdapter = randomAdapter(TINY_LLAMA, { targets: ['q_proj', 'v_proj', '
 const BART_MODULES = ['model.encoder.layers.0.self_attn.q_proj', 'model.encoder.layers.1.fc2', 'model.decoder.layers.0.self_attn.k_proj',
   'model.decoder.layers.1.fc1', 'model.decoder.layers.1.encoder_attn.v_proj'];
 const bartAdapter = randomAdapter(TINY_BART, { targets: BART_MODULES, n: 2, r: 2, seed: 141 });
+const T5_MODULES = ['encoder.block.0.layer.0.SelfAttention.q', 'encoder.block.1.layer.1.DenseReluDense.wi_0',
+  'decoder.block.0.layer.0.SelfAttention.k', 'decoder.block.1.layer.1.EncDecAttention.q', 'decoder.block.1.layer.2.DenseReluDense.wo'];
+const t5Adapter = randomAdapter(TINY_T5, { targets: T5_MODULES, n: 2, r: 2, seed: 161 });
+/** T5's ids: `…</s>` (eos 1) for the encoder, decoder_start_token_id 0 first for the decoder. */
+const T5_IDS: Seq2SeqIds = { encoder: [5, 9, 22, 31, 47, 1], decoder: [0, 7, 13, 40], step: 21 };
 
 let env: Awaited<ReturnType<typeof setup>>;
 beforeAll(async () => {
   env = await setup();
   const llama = addDeltas(randomWeights(TINY_LLAMA), referenceDeltas([{ adapter: llamaAdapter, weight: 1 }]));
   const bart = addDeltas(randomWeights(TINY_BART), referenceDeltas([{ adapter: bartAdapter, weight: 1 }]));
+  const t5 = addDeltas(randomWeights(TINY_T5), referenceDeltas([{ adapter: t5Adapter, weight: 1 }]));
   await writeFixtureModel(env.fixtures.root, 'ref/fp16-llama', TINY_LLAMA, { weights: llama, variants: ['fp32'], overwrite: true });
   await writeFixtureModel(env.fixtures.root, 'ref/fp16-bart', TINY_BART, { weights: bart, variants: ['fp32'], overwrite: true });
+  await writeFixtureModel(env.fixtures.root, 'ref/fp16-t5', TINY_T5, { weights: t5, variants: ['fp32'], overwrite: true });
 });
 
 const loadLlama = (id: string, dtype: string) =>
   env.v4.AutoModelForCausalLM.from_pretrained(id, dtype === 'fp16' ? { dtype, model_file_name: 'decoder_model_merged' } : { dtype });
-const loadBart = (id: string, dtype: string) => env.v4.AutoModelForSeq2SeqLM.from_pretrained(id, { dtype });
+const loadSeq2Seq = (id: string, dtype: string) => env.v4.AutoModelForSeq2SeqLM.from_pretrained(id, { dtype });
 
 /** Logits of a causal LM over a pass without past (the If's no-past branch) and one step with its cache (the with-past branch). */
 async function decoderLogits(model: any): Promise<Float32Array> {
@@ -52,7 +59,9 @@ async function decoderLogits(model: any): Promise<Float32Array> {
 
 const MODELS = {
   llama: { load: loadLlama, forward: decoderLogits, adapter: llamaAdapter, path: () => env.fixtures.llama, files: ['decoder_model_merged_fp16.onnx'] },
-  bart: { load: loadBart, forward: (m: any) => seq2seqLogits(env.v4, m), adapter: bartAdapter, path: () => env.fixtures.bart,
+  bart: { load: loadSeq2Seq, forward: (m: any) => seq2seqLogits(env.v4, m), adapter: bartAdapter, path: () => env.fixtures.bart,
+    files: ['encoder_model_fp16.onnx', 'decoder_model_merged_fp16.onnx'] },
+  t5: { load: loadSeq2Seq, forward: (m: any) => seq2seqLogits(env.v4, m, T5_IDS), adapter: t5Adapter, path: () => env.fixtures.t5,
     files: ['encoder_model_fp16.onnx', 'decoder_model_merged_fp16.onnx'] },
 } as const;
 
@@ -72,7 +81,7 @@ const nodesOf = (g: GraphProto) => g.node as NodeProto[];
 const floatNames = (list: GraphProto['input'], type: number) => list.filter((v) => v.type!.tensorType!.elemType === type).map((v) => v.name!);
 
 describe('fp16 merged decoders (transformers.js 4.x, dtype fp16)', () => {
-  it.each(['llama', 'bart'] as const)('%s fixture: float16 inside (branches too), float32 at the main graph\'s boundary only', async (name) => {
+  it.each(['llama', 'bart', 't5'] as const)('%s fixture: float16 inside (branches too), float32 at the main graph\'s boundary only', async (name) => {
     for (const file of MODELS[name].files) {
       const { main, branches } = await graphsIn(join(MODELS[name].path(), 'onnx', file));
       expect(branches).toHaveLength(file.startsWith('decoder') ? 2 : 0);
@@ -93,7 +102,7 @@ describe('fp16 merged decoders (transformers.js 4.x, dtype fp16)', () => {
     }
   });
 
-  const cases = (['llama', 'bart'] as const).flatMap((name) => MODES.map((mode) => [name, mode] as const));
+  const cases = (['llama', 'bart', 't5'] as const).flatMap((name) => MODES.map((mode) => [name, mode] as const));
   it.each(cases)(`%s, %s: fp16 logits of both If branches match the fp32 merged-weight reference (rtol 16·2⁻¹¹); remove() is exact`, async (name, mode) => {
     const m = MODELS[name];
     const model = await m.load(`multilora/tiny-${name}`, 'fp16');
