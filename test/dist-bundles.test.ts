@@ -66,6 +66,18 @@ describe('built bundles', () => {
     }
   });
 
+  it('@multilora/core: errors thrown in /node and checked in /testing are the main entry\'s MultiLoraError, in ESM and in CJS', async () => {
+    const dist = `${root}packages/core/dist/`;
+    const builds = [
+      { core: await import(pathToFileURL(`${dist}index.js`).href), node: await import(pathToFileURL(`${dist}node.js`).href), testing: await import(pathToFileURL(`${dist}testing.js`).href) },
+      { core: require(`${dist}index.cjs`), node: require(`${dist}node.cjs`), testing: require(`${dist}testing.cjs`) },
+    ];
+    for (const { core, node, testing } of builds) {
+      expect(testing.errorOf(() => core.resolveConfig({ n: 0 })).code).toBe('INVALID_CONFIG');
+      await expect(node.readAdapterFolder(`${root}no-such-adapter-folder`)).rejects.toBeInstanceOf(core.MultiLoraError);
+    }
+  });
+
   it('@multilora/core has no Node-only import in its browser entry', () => {
     const bundle = readFileSync(`${root}packages/core/dist/index.js`, 'utf8');
     expect(bundle).not.toMatch(/from ["']node:|require\(["']node:|from ["']fs["']/);
