@@ -60,10 +60,25 @@ function arms(a: Adapter, b: Adapter): Record<string, { mode: Mode; adapters: Re
   };
 }
 
-async function generateMs(model: any): Promise<number> {
-  const t0 = performance.now();
-  await model.generate({ ...prompt(T, ids), max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false });
-  return performance.now() - t0;
+function generate(model: any): Promise<unknown> {
+  return model.generate({ ...prompt(T, ids), max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false });
+}
+
+/**
+ * `passes` passes over `count` models, each pass in an order rotated from the last, timing `run(k)`
+ * for model k: the milliseconds of every model in every pass.
+ */
+async function interleaved(count: number, passes: number, run: (k: number) => Promise<unknown>): Promise<number[][]> {
+  const ms = Array.from({ length: count }, () => [] as number[]);
+  for (let pass = 0; pass < passes; pass++) {
+    for (let i = 0; i < count; i++) {
+      const k = (pass + i) % count;
+      const t0 = performance.now();
+      await run(k);
+      ms[k].push(performance.now() - t0);
+    }
+  }
+  return ms;
 }
 
 /** Feeds of one decode step with `past` cached positions (random keys and values). */
@@ -109,14 +124,8 @@ async function measure(config: (typeof CONFIGS)[number], withSwitch: boolean) {
   }
 
   // Generation: paired rounds, order rotated per round; an arm's round time sums its loads.
-  const samples = models.map(() => [] as number[]);
-  for (const { model } of models) await generateMs(model);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < models.length; i++) {
-      const k = (round + i) % models.length;
-      samples[k].push(await generateMs(models[k].model));
-    }
-  }
+  for (const { model } of models) await generate(model);
+  const samples = await interleaved(models.length, ROUNDS, (k) => generate(models[k].model));
   const armRounds = (arm: string) => Array.from({ length: ROUNDS }, (_, r) =>
     models.reduce((s, m, k) => (m.arm === arm ? s + samples[k][r] : s), 0));
   const base = armRounds('base');
@@ -133,15 +142,7 @@ async function measure(config: (typeof CONFIGS)[number], withSwitch: boolean) {
 
   // One decode step, interleaved run by run.
   const feeds = decodeFeeds(models[0].model.sessions.model, 24, spec.numKvHeads, spec.hiddenSize / spec.numHeads);
-  const stepMs = models.map(() => [] as number[]);
-  for (let s = 0; s < STEPS; s++) {
-    for (let i = 0; i < models.length; i++) {
-      const k = (s + i) % models.length;
-      const t0 = performance.now();
-      await models[k].model.sessions.model.run(feeds);
-      stepMs[k].push(performance.now() - t0);
-    }
-  }
+  const stepMs = await interleaved(models.length, STEPS, (k) => models[k].model.sessions.model.run(feeds));
   const stepUs = (arm: string) => {
     const loads = models.flatMap((m, k) => (m.arm === arm ? [median(stepMs[k])] : []));
     return (1000 * loads.reduce((s, v) => s + v, 0)) / loads.length;
